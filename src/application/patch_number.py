@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from src.application.get_number import load_number
+from src.application.number_fields import parse_fields
+from src.application.ports import UnitOfWorkFactory
+from src.application.results import NumberResult
+from src.application.unique_numbers import commit_claiming, ensure_free
+from src.domain.money import CurrencyCatalog
+
+
+@dataclass(frozen=True)
+class PatchNumberCommand:
+    """A JSON merge patch (RFC 7396): only the given fields change; null would remove one."""
+
+    number_id: int
+    changes: Mapping[str, object] = field(default_factory=dict)
+
+
+class PatchNumber:
+    def __init__(self, uow_factory: UnitOfWorkFactory, currencies: CurrencyCatalog) -> None:
+        self._uow_factory = uow_factory
+        self._currencies = currencies
+
+    def __call__(self, command: PatchNumberCommand) -> NumberResult:
+        parsed = parse_fields(command.changes, self._currencies)
+        with self._uow_factory() as uow:
+            number = load_number(uow, command.number_id)
+            phone_number, monthly_price, setup_price = parsed.applied_to(number)
+            ensure_free(uow, phone_number, owner_id=number.id)
+            number.change(phone_number, monthly_price, setup_price)
+            commit_claiming(uow, phone_number)
+            return NumberResult.of(number)

@@ -1,0 +1,43 @@
+"""What use cases return: plain data, never an object attached to a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from src.domain.money import Currency
+from src.domain.numbers import Number
+
+
+@dataclass(frozen=True)
+class NumberResult:
+    id: int
+    e164: str
+    international: str
+    monthly_price: Decimal
+    setup_price: Decimal
+    currency: Currency
+
+    @classmethod
+    def of(cls, number: Number) -> NumberResult:
+        assert number.id is not None, "only stored numbers are results"
+        return cls(
+            id=number.id,
+            e164=number.phone_number.e164,
+            international=number.phone_number.international,
+            monthly_price=number.monthly_price.amount,
+            setup_price=number.setup_price.amount,
+            currency=number.currency,
+        )
+
+
+@dataclass(frozen=True)
+class NumberPage:
+    items: tuple[NumberResult, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.per_page))

@@ -1,0 +1,60 @@
+"""PhoneNumber: a valid international number, kept as E.164 and shown in international format."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import phonenumbers
+
+from src.domain.errors import InvalidPhoneNumber
+
+_E164 = re.compile(r"\+[1-9]\d{1,14}")
+# phonenumbers gives up on longer input itself; refusing earlier keeps error messages short.
+_MAX_INPUT_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """Holds the canonical E.164 form; two spellings of one number are equal."""
+
+    e164: str
+
+    def __post_init__(self) -> None:
+        # Only the shape is checked here: rows loaded from the database were validated on the
+        # way in, and parsing every loaded row again would cost more than the rest of a list.
+        if not isinstance(self.e164, str) or not _E164.fullmatch(self.e164):
+            raise InvalidPhoneNumber(f"{self.e164!r} is not in E.164 form (+ and up to 15 digits)")
+
+    @classmethod
+    def parse(cls, text: object) -> PhoneNumber:
+        """Any spelling the phonenumbers library reads as an international number, if valid."""
+        if not isinstance(text, str):
+            raise InvalidPhoneNumber('must be a string such as "+55 84 91234-4321"')
+        if len(text) > _MAX_INPUT_LENGTH:
+            raise InvalidPhoneNumber(f"must be at most {_MAX_INPUT_LENGTH} characters long")
+        try:
+            parsed = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException as error:
+            raise InvalidPhoneNumber(
+                f"{text!r} is not an international phone number (start it with + and the country code)"
+            ) from error
+        if not phonenumbers.is_valid_number(parsed):
+            raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
+        return cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+    @cached_property
+    def international(self) -> str:
+        """The agreed display form, e.g. "+55 84 91234-4321"."""
+        parsed = phonenumbers.parse(self.e164, None)
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    @cached_property
+    def country(self) -> str | None:
+        """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(self.e164, None))
+        return region if region and region != phonenumbers.UNKNOWN_REGION and region != "001" else None
+
+    def __str__(self) -> str:
+        return self.e164

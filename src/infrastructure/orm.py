@@ -1,0 +1,31 @@
+"""Imperative (classical) mappings: the domain classes stay plain Python."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import composite, registry
+
+from src.domain.money import Money
+from src.domain.numbers import Number
+from src.infrastructure.tables import metadata, numbers
+
+mapper_registry = registry(metadata=metadata)
+
+
+def start_mappers() -> None:
+    """Map the domain classes; calling it again is harmless."""
+    if mapper_registry.mappers:
+        return
+    mapper_registry.map_imperatively(
+        Number,
+        numbers,
+        properties={
+            "phone_number": numbers.c.e164,
+            # The composites' columns live under private names; both prices read the one
+            # currency column, because a number has one currency.
+            "_monthly_amount": numbers.c.monthly_price,
+            "_setup_amount": numbers.c.setup_price,
+            "_currency_code": numbers.c.currency,
+            "monthly_price": composite(Money, numbers.c.monthly_price, numbers.c.currency),
+            "setup_price": composite(Money, numbers.c.setup_price, numbers.c.currency),
+        },
+    )

@@ -1,0 +1,76 @@
+"""Settings, read once from the environment into one object that create_app receives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'number_inventory.sqlite3'}"
+DEFAULT_CURRENCIES = "U$=USD,R$=BRL,€=EUR"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting in the environment is not usable; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    page_size: int = 20
+    max_page_size: int = 100
+    currencies: Mapping[str, str] = field(default_factory=lambda: parse_currencies(DEFAULT_CURRENCIES))
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+    log_format: str = "text"
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_size <= self.max_page_size:
+            raise SettingsError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE")
+        if self.max_body_bytes < 1:
+            raise SettingsError("MAX_BODY_BYTES must be positive")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            page_size=_integer(env, "PAGE_SIZE", defaults.page_size),
+            max_page_size=_integer(env, "MAX_PAGE_SIZE", defaults.max_page_size),
+            currencies=parse_currencies(env.get("CURRENCIES") or DEFAULT_CURRENCIES),
+            max_body_bytes=_integer(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
+            log_level=(env.get("LOG_LEVEL") or defaults.log_level).upper(),
+            log_format=(env.get("LOG_FORMAT") or defaults.log_format).lower(),
+            debug=(env.get("FLASK_DEBUG") or "").lower() in ("1", "true", "yes"),
+        )
+
+
+def parse_currencies(text: str) -> dict[str, str]:
+    """'U$=USD,R$=BRL' -> {'U$': 'USD', 'R$': 'BRL'}."""
+    pairs: dict[str, str] = {}
+    for item in text.split(","):
+        symbol, sep, code = item.strip().partition("=")
+        if not sep or not symbol.strip() or len(code.strip()) != 3 or not code.strip().isalpha():
+            raise SettingsError(f"CURRENCIES must read like {DEFAULT_CURRENCIES!r}, not {text!r}")
+        pairs[symbol.strip()] = code.strip().upper()
+    return pairs
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None

@@ -1,0 +1,30 @@
+"""The database schema as SQLAlchemy Core tables; Alembic migrations create it, nothing else."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, UniqueConstraint
+
+from src.infrastructure.types import E164, Amount, CurrencyCode
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+numbers = Table(
+    "numbers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("e164", E164(), nullable=False),
+    Column("monthly_price", Amount(), nullable=False),
+    Column("setup_price", Amount(), nullable=False),
+    Column("currency", CurrencyCode(), nullable=False),
+    UniqueConstraint("e164"),
+    CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
+    CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
+)

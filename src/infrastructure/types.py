@@ -1,0 +1,57 @@
+"""Column types that store domain value objects exactly, the same on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Dialect, Numeric, String, TypeDecorator
+from sqlalchemy.types import TypeEngine
+
+from src.domain.money import Currency
+from src.domain.phone_numbers import PhoneNumber
+
+
+class Amount(TypeDecorator[Decimal]):
+    """NUMERIC(8, 2) on PostgreSQL; integer cents on SQLite, whose NUMERIC affinity turns
+    '3.40' into the float 3.4."""
+
+    impl = Numeric(8, 2, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(8, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(value.scaleb(2).to_integral_exact())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return Decimal(int(value)).scaleb(-2)
+
+
+class CurrencyCode(TypeDecorator[Currency]):
+    impl = String(3)
+    cache_ok = True
+
+    def process_bind_param(self, value: Currency | str | None, dialect: Dialect) -> str | None:
+        return value.code if isinstance(value, Currency) else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Currency | None:
+        return None if value is None else Currency(value)
+
+
+class E164(TypeDecorator[PhoneNumber]):
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: PhoneNumber | str | None, dialect: Dialect) -> str | None:
+        return value.e164 if isinstance(value, PhoneNumber) else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> PhoneNumber | None:
+        return None if value is None else PhoneNumber(value)

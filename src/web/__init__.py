@@ -1,0 +1,1 @@
+"""HTTP entrypoint: the Flask app factory, blueprints, schemas and error mapping."""

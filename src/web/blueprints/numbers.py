@@ -1,0 +1,100 @@
+"""/api/v1/numbers: each view parses, runs one use case and serialises; errors go to web.errors."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request, url_for
+from pydantic import TypeAdapter
+
+from src.application.list_numbers import ListNumbersQuery
+from src.application.patch_number import PatchNumberCommand
+from src.application.replace_number import ReplaceNumberCommand
+from src.application.results import NumberPage, NumberResult
+from src.domain.errors import DomainError
+from src.web.inventory import inventory
+from src.web.request_body import json_object
+from src.web.schemas import MAX_ID, ListParams, NumberIn, NumberOut, NumberPatch
+
+bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
+NUMBER_ID = f"<int(max={MAX_ID}):number_id>"
+_number_list = TypeAdapter(list[NumberOut])
+
+
+@bp.get("")
+def list_numbers() -> Response:
+    served = inventory()
+    params = ListParams.model_validate(
+        request.args.to_dict(), context={"max_page_size": served.settings.max_page_size}
+    )
+    page = served.list_numbers(ListNumbersQuery(params.page, params.per_page or served.settings.page_size))
+    body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"X-Total-Count": str(page.total), "Link": _page_links(page)},
+    )
+
+
+@bp.post("")
+def create_number() -> Response:
+    body = NumberIn.model_validate(json_object())
+    result = inventory().create_number(body.to_data())
+    location = url_for("numbers.get_number", number_id=result.id, _external=True)
+    return _number_response(result, status=201, headers={"Location": location})
+
+
+@bp.get(f"/{NUMBER_ID}")
+def get_number(number_id: int) -> Response:
+    return _number_response(inventory().get_number(number_id))
+
+
+@bp.put(f"/{NUMBER_ID}")
+def replace_number(number_id: int) -> Response:
+    body = NumberIn.model_validate(json_object())
+    _require_matching_id(body.id, number_id)
+    return _number_response(inventory().replace_number(ReplaceNumberCommand(number_id, body.to_data())))
+
+
+@bp.patch(f"/{NUMBER_ID}")
+def patch_number(number_id: int) -> Response:
+    body = NumberPatch.model_validate(json_object())
+    _require_matching_id(body.id, number_id)
+    return _number_response(inventory().patch_number(PatchNumberCommand(number_id, body.changes())))
+
+
+@bp.delete(f"/{NUMBER_ID}")
+def delete_number(number_id: int) -> Response:
+    inventory().delete_number(number_id)
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # a 204 has no body to describe
+    return response
+
+
+def _number_response(
+    result: NumberResult, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    body = NumberOut.of(result, inventory().currencies).model_dump_json()
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
+
+def _require_matching_id(body_id: int | None, number_id: int) -> None:
+    if body_id is not None and body_id != number_id:
+        raise DomainError(f"must match the id in the URL ({number_id}) or be left out", "id")
+
+
+def _page_links(page: NumberPage) -> str:
+    """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "per_page")]
+
+    def link(number: int, rel: str) -> str:
+        query = urlencode([*kept, ("page", number), ("per_page", page.per_page)])
+        return f'<{request.base_url}?{query}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page.page > 1:
+        links.append(link(page.page - 1, "prev"))
+    if page.page < page.last_page:
+        links.append(link(page.page + 1, "next"))
+    links.append(link(page.last_page, "last"))
+    return ", ".join(links)

@@ -1,0 +1,125 @@
+"""The one place where exceptions become HTTP problems (RFC 9457, application/problem+json)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from src.application.errors import NumberAlreadyExists, NumberNotFound, StorageUnavailable
+from src.domain.errors import DomainError, InvalidNumberData
+from src.web.schemas import WIRE_FIELDS, wire_name
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "tag:number-inventory,2026:problem:"
+RETRY_AFTER_SECONDS = 5
+FieldError = dict[str, str]
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    kind: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + kind if kind else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body["requestId"] = g.get("request_id")
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/problem+json",
+        headers=dict(headers or {}),
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ValidationError, _invalid_request)
+    app.register_error_handler(DomainError, _invalid_number)
+    app.register_error_handler(NumberNotFound, _not_found)
+    app.register_error_handler(NumberAlreadyExists, _already_exists)
+    app.register_error_handler(StorageUnavailable, _unavailable)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _invalid_request(error: ValidationError) -> Response:
+    errors = [_field_error(detail) for detail in error.errors(include_url=False)]
+    return problem(422, "the request is not valid: see errors", kind="validation-error", errors=errors)
+
+
+def _invalid_number(error: DomainError) -> Response:
+    causes = error.errors if isinstance(error, InvalidNumberData) else (error,)
+    errors = [{"field": wire_name(cause.field or ""), "message": cause.message} for cause in causes]
+    return problem(422, "the number is not valid: see errors", kind="validation-error", errors=errors)
+
+
+def _not_found(error: NumberNotFound) -> Response:
+    return problem(404, str(error), kind="number-not-found")
+
+
+def _already_exists(error: NumberAlreadyExists) -> Response:
+    return problem(409, str(error), kind="number-already-exists")
+
+
+def _unavailable(error: StorageUnavailable) -> Response:
+    logger.warning("database unavailable: %s", error.__cause__ or error)
+    return problem(
+        503,
+        "the database cannot be reached; try again shortly",
+        kind="database-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
+
+
+def _unexpected(error: Exception) -> Response:
+    logger.exception("unhandled error (request id %s)", g.get("request_id"))
+    return problem(500, "an unexpected error occurred; quote the request id when reporting it")
+
+
+def _field_error(detail: Mapping[str, Any]) -> FieldError:
+    field = ".".join(str(part) for part in detail["loc"])
+    kind = detail["type"]
+    if kind == "missing":
+        message = "is required"
+    elif kind == "extra_forbidden":
+        message = _unknown_field_message(field)
+    elif kind == "string_type":
+        message = "must be a string"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = "must be a whole number"
+    elif kind == "greater_than_equal":
+        message = f"must be at least {detail['ctx']['ge']}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {detail['ctx']['le']}"
+    else:
+        message = str(detail["msg"])
+    return {"field": field, "message": message}
+
+
+def _unknown_field_message(field: str) -> str:
+    message = f"is not a field of a number (the fields are {', '.join(WIRE_FIELDS)})"
+    close = difflib.get_close_matches(field, WIRE_FIELDS, n=1)
+    return f"{message}; did you mean {close[0]!r}?" if close else message

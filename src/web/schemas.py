@@ -1,0 +1,136 @@
+"""The HTTP contract (DESIGN.md section 2) as pydantic models: shapes and JSON types only;
+the domain judges values, so a rule lives in one place."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from src.application.number_fields import NumberData
+from src.application.results import NumberResult
+from src.domain.money import CurrencyCatalog
+
+MAX_ID = 2**31 - 1  # the id column is a 32-bit integer
+MAX_PAGE = 2**31 - 1
+
+
+def _price(raw: object) -> object:
+    if isinstance(raw, bool) or not isinstance(raw, str | Decimal | int):
+        raise PydanticCustomError(
+            "price_type", 'must be a decimal number, as a string ("3.40") or a JSON number'
+        )
+    return raw
+
+
+Price = Annotated[
+    object,
+    PlainValidator(_price),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})?$", "examples": ["3.40"]},
+                {"type": "number", "minimum": 0, "maximum": 999999.99, "multipleOf": 0.01},
+            ],
+            "description": "An amount of at most 999999.99 with at most 2 decimal places, never negative.",
+        }
+    ),
+]
+PhoneValue = Annotated[StrictStr, Field(examples=["+55 84 91234-4321"])]
+CurrencyText = Annotated[StrictStr, Field(examples=["U$"])]
+
+
+class NumberIn(BaseModel):
+    """Body of POST and PUT: every field is required; `id` is ignored on create."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictInt | None = None
+    value: PhoneValue
+    monthly_price: Price = Field(alias="monthyPrice")
+    setup_price: Price = Field(alias="setupPrice")
+    currency: CurrencyText
+
+    def to_data(self) -> NumberData:
+        return NumberData(
+            value=self.value,
+            monthly_price=self.monthly_price,
+            setup_price=self.setup_price,
+            currency=self.currency,
+        )
+
+
+class NumberPatch(BaseModel):
+    """Body of PATCH, a JSON merge patch: only the given fields change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictInt | None = None
+    value: PhoneValue | None = None
+    monthly_price: Price | None = Field(None, alias="monthyPrice")
+    setup_price: Price | None = Field(None, alias="setupPrice")
+    currency: CurrencyText | None = None
+
+    def changes(self) -> dict[str, object]:
+        """The given fields (null included: the use case refuses to remove one), `id` aside."""
+        return {name: getattr(self, name) for name in self.model_fields_set if name != "id"}
+
+
+class NumberOut(BaseModel):
+    """A number as every response shows it: exactly these keys, in this order."""
+
+    id: int
+    value: str = Field(examples=["+55 84 91234-4321"])
+    monthyPrice: str = Field(examples=["0.03"])  # noqa: N815 - spelt as agreed with the frontend
+    setupPrice: str = Field(examples=["3.40"])  # noqa: N815
+    currency: str = Field(examples=["U$"])
+
+    @classmethod
+    def of(cls, result: NumberResult, currencies: CurrencyCatalog) -> NumberOut:
+        return cls.model_construct(
+            id=result.id,
+            value=result.international,
+            monthyPrice=f"{result.monthly_price:.2f}",
+            setupPrice=f"{result.setup_price:.2f}",
+            currency=currencies.symbol(result.currency),
+        )
+
+
+class ListParams(BaseModel):
+    """Query parameters of GET /numbers; others are ignored here and kept in the Link URLs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int | None = Field(None, ge=1)
+
+    @field_validator("per_page")
+    @classmethod
+    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
+        limit = (info.context or {}).get("max_page_size")
+        if per_page is not None and limit is not None and per_page > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
+        return per_page
+
+
+def wire_name(field: str) -> str:
+    """The name the client knows a domain field by (monthly_price -> monthyPrice)."""
+    model_field = NumberIn.model_fields.get(field)
+    return (model_field.alias or field) if model_field else field
+
+
+WIRE_FIELDS: tuple[str, ...] = tuple(wire_name(name) for name in NumberIn.model_fields)

@@ -1,0 +1,69 @@
+"""Fakes of our own ports: use-case tests run in memory, in milliseconds, with no database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from src.application.errors import DuplicateRecord
+from src.application.ports import NumberRepository, UnitOfWork
+from src.domain.numbers import Number
+from src.domain.phone_numbers import PhoneNumber
+
+
+class FakeNumberRepository(NumberRepository):
+    def __init__(self, numbers: Sequence[Number] = ()) -> None:
+        self._numbers: dict[int, Number] = {}
+        self._next_id = 1
+        for number in numbers:
+            self.add(number)
+
+    def add(self, number: Number) -> None:
+        number.id = self._next_id
+        self._next_id += 1
+        self._numbers[number.id] = number
+
+    def get(self, number_id: int) -> Number | None:
+        return self._numbers.get(number_id)
+
+    def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
+        return next((n for n in self._numbers.values() if n.phone_number == phone_number), None)
+
+    def list(self, offset: int, limit: int) -> Sequence[Number]:
+        return sorted(self._numbers.values(), key=lambda n: n.id or 0)[offset : offset + limit]
+
+    def count(self) -> int:
+        return len(self._numbers)
+
+    def delete(self, number: Number) -> None:
+        assert number.id is not None
+        del self._numbers[number.id]
+
+    def has_duplicates(self) -> bool:
+        values = [n.phone_number for n in self._numbers.values()]
+        return len(values) != len(set(values))
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Shares one repository across units of work, like one database across transactions.
+
+    Changes are visible at once (there is no transaction to roll back); tests check `committed`.
+    """
+
+    def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
+        self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
+        self.committed = False
+        self.commit_error: Exception | None = None
+
+    def __call__(self) -> FakeUnitOfWork:
+        """The fake is its own factory, so a test can hand it to a use case and look at it after."""
+        return self
+
+    def commit(self) -> None:
+        if self.commit_error is not None:
+            raise self.commit_error
+        if self.numbers.has_duplicates():
+            raise DuplicateRecord("two numbers hold one phone number")
+        self.committed = True
+
+    def rollback(self) -> None:
+        pass

@@ -1,0 +1,117 @@
+"""Integration fixtures: each test runs against SQLite and against a real PostgreSQL server.
+
+The PostgreSQL server is started once per session (or TEST_DATABASE_URL is used), migrated once
+with Alembic, and every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+
+from src.infrastructure.database import create_database_engine
+from src.infrastructure.tables import metadata
+from tests.integration.postgres_cluster import PostgresCluster
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BACKENDS = [
+    pytest.param("sqlite", marks=pytest.mark.sqlite),
+    pytest.param("postgresql", marks=pytest.mark.postgresql),
+]
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def migrate(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresCluster | None]:
+    """The suite's own PostgreSQL cluster, or None when TEST_DATABASE_URL names one."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    cluster = PostgresCluster()  # raises with a clear message when PostgreSQL is missing
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def create_database(cluster: PostgresCluster, name: str) -> str:
+    admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return cluster.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(postgres_server: PostgresCluster | None) -> str:
+    if postgres_server is None:
+        url = os.environ["TEST_DATABASE_URL"]
+        _drop_everything(url)
+    else:
+        url = create_database(postgres_server, "number_inventory_test")
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'number_inventory.sqlite3'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    yield url
+    _empty_tables(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_database_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_database_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"TRUNCATE {table.name} RESTART IDENTITY CASCADE"))
+                else:
+                    connection.execute(table.delete())
+    finally:
+        engine.dispose()
+
+
+def _drop_everything(url: str) -> None:
+    """A given TEST_DATABASE_URL is the tests' own: start it from an empty schema."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()

@@ -1,0 +1,110 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from src.domain.errors import InvalidAmount, UnknownCurrency
+from src.domain.money import MAX_AMOUNT, Currency, CurrencyCatalog, Money, parse_amount
+
+USD = Currency("USD")
+CATALOG = CurrencyCatalog({"U$": "USD", "R$": "BRL", "€": "EUR"})
+prices = st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2, allow_nan=False, allow_infinity=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3.4", "3.40"),
+        ("3.40", "3.40"),
+        ("0.03", "0.03"),
+        ("0", "0.00"),
+        ("-0", "0.00"),
+        ("1e3", "1000.00"),
+        (Decimal("0.01"), "0.01"),
+        (7, "7.00"),
+        ("999999.99", "999999.99"),
+    ],
+)
+def test_parses_amounts_exactly(raw: object, expected: str) -> None:
+    assert str(parse_amount(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("-0.01", "must not be negative"),
+        (Decimal("-1"), "must not be negative"),
+        ("0.001", "at most 2 decimal places"),
+        ("3.400", "at most 2 decimal places"),
+        ("1000000", "must not exceed 999999.99"),
+        ("1e400", "must not exceed 999999.99"),
+        ("1e-400", "at most 2 decimal places"),
+        (Decimal("NaN"), "must be a finite number"),
+        (Decimal("Infinity"), "must be a finite number"),
+        ("NaN", "is not a decimal number"),
+        ("Infinity", "is not a decimal number"),
+        ("abc", "is not a decimal number"),
+        ("", "is not a decimal number"),
+        (" 3.4", "is not a decimal number"),
+        ("1_000", "is not a decimal number"),
+        (3.4, "must be a decimal number"),
+        (True, "must be a decimal number"),
+        (None, "must be a decimal number"),
+    ],
+)
+def test_rejects_amounts_that_are_not_exact_prices(raw: object, message: str) -> None:
+    with pytest.raises(InvalidAmount, match=message):
+        parse_amount(raw)
+
+
+def test_never_rounds_silently() -> None:
+    with pytest.raises(InvalidAmount):
+        Money(Decimal("0.015"), USD)
+
+
+def test_money_with_the_same_amount_and_currency_is_equal() -> None:
+    assert Money(Decimal("3.4"), USD) == Money.parse("3.40", USD)
+    assert Money(Decimal("3.4"), USD) != Money(Decimal("3.4"), Currency("EUR"))
+
+
+@given(prices)
+def test_any_price_survives_a_round_trip_through_its_text(amount: Decimal) -> None:
+    money = Money.parse(str(amount), USD)
+    assert money.amount == amount
+    assert Money.parse(f"{money.amount}", USD) == money
+    assert len(str(money.amount).split(".")[1]) == 2
+
+
+@given(prices, st.integers(min_value=1, max_value=9))
+def test_a_third_decimal_place_is_always_refused(amount: Decimal, third: int) -> None:
+    with pytest.raises(InvalidAmount):
+        parse_amount(f"{amount}{third}")
+
+
+@given(st.decimals(max_value=Decimal("-0.01"), allow_nan=False, allow_infinity=False, places=2))
+def test_any_negative_price_is_refused(amount: Decimal) -> None:
+    with pytest.raises(InvalidAmount, match="must not be negative"):
+        parse_amount(amount)
+
+
+def test_currency_needs_an_iso_code() -> None:
+    with pytest.raises(UnknownCurrency):
+        Currency("usd")
+
+
+@pytest.mark.parametrize("raw", ["U$", "USD", "usd"])
+def test_catalog_reads_symbols_and_codes(raw: str) -> None:
+    assert CATALOG.parse(raw) == USD
+    assert CATALOG.symbol(CATALOG.parse(raw)) == "U$"
+
+
+@pytest.mark.parametrize("raw", ["GBP", "£", "", 1, None])
+def test_catalog_names_the_allowed_currencies_when_refusing_one(raw: object) -> None:
+    with pytest.raises(UnknownCurrency, match=r"U\$ \(USD\), R\$ \(BRL\), € \(EUR\)"):
+        CATALOG.parse(raw)
+
+
+def test_catalog_refuses_two_symbols_for_one_code() -> None:
+    with pytest.raises(ValueError, match="only one symbol"):
+        CurrencyCatalog({"U$": "USD", "$": "USD"})
