@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from src.application.errors import DuplicateRecord
-from src.application.ports import NumberRepository, UnitOfWork
+from src.application.idempotency import IdempotencyRecord
+from src.application.ports import IdempotencyRepository, NumberRepository, UnitOfWork
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 
@@ -43,6 +45,21 @@ class FakeNumberRepository(NumberRepository):
         return len(values) != len(set(values))
 
 
+class FakeIdempotencyRepository(IdempotencyRepository):
+    def __init__(self) -> None:
+        self.records: dict[str, IdempotencyRecord] = {}
+
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        record = self.records.get(key)
+        return record if record is not None and record.expires_at > now else None
+
+    def add(self, record: IdempotencyRecord, now: datetime) -> None:
+        self.records = {key: kept for key, kept in self.records.items() if kept.expires_at > now}
+        if record.key in self.records:
+            raise DuplicateRecord(f"idempotency key {record.key!r}")
+        self.records[record.key] = record
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Shares one repository across units of work, like one database across transactions.
 
@@ -51,6 +68,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
         self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
+        self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.committed = False
         self.commit_error: Exception | None = None
 

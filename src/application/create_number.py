@@ -1,25 +1,89 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from src.application.errors import IdempotencyKeyReused, NumberAlreadyExists
+from src.application.idempotency import IdempotencyKey, IdempotencyRecord
 from src.application.number_fields import NumberData, parse_fields
-from src.application.ports import UnitOfWorkFactory
+from src.application.number_writes import ensure_free, lost_races_explained
+from src.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from src.application.results import NumberResult
-from src.application.unique_numbers import commit_claiming, ensure_free
-from src.domain.money import CurrencyCatalog
+from src.domain.money import CurrencyCatalog, Money
 from src.domain.numbers import Number
+from src.domain.phone_numbers import PhoneNumber
+
+
+@dataclass(frozen=True)
+class CreateNumberCommand:
+    data: NumberData
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class Created:
+    number: NumberResult
+    replayed: bool = False  # True when this is the stored outcome of an earlier, identical request
 
 
 class CreateNumber:
-    def __init__(self, uow_factory: UnitOfWorkFactory, currencies: CurrencyCatalog) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        currencies: CurrencyCatalog,
+        clock: Clock,
+        idempotency_ttl: timedelta,
+    ) -> None:
         self._uow_factory = uow_factory
         self._currencies = currencies
+        self._clock = clock
+        self._idempotency_ttl = idempotency_ttl
 
-    def __call__(self, command: NumberData) -> NumberResult:
-        phone_number, monthly_price, setup_price = parse_fields(
-            command.as_changes(), self._currencies
-        ).complete()
+    def __call__(self, command: CreateNumberCommand) -> Created:
+        parts = parse_fields(command.data.as_changes(), self._currencies).complete()
+        try:
+            return self._create(command.idempotency, *parts)
+        except NumberAlreadyExists:
+            # A retry that raced its original loses on the number; once the original has
+            # committed, its key holds the answer to give.
+            if command.idempotency is not None:
+                with self._uow_factory() as uow:
+                    replay = self._replay(uow, command.idempotency)
+                if replay is not None:
+                    return replay
+            raise
+
+    def _create(
+        self,
+        idempotency: IdempotencyKey | None,
+        phone_number: PhoneNumber,
+        monthly_price: Money,
+        setup_price: Money,
+    ) -> Created:
         with self._uow_factory() as uow:
+            if idempotency is not None and (replay := self._replay(uow, idempotency)) is not None:
+                return replay
             ensure_free(uow, phone_number)
             number = Number(phone_number, monthly_price, setup_price)
-            uow.numbers.add(number)
-            commit_claiming(uow, phone_number)
-            return NumberResult.of(number)
+            with lost_races_explained(number, if_match=None):
+                uow.numbers.add(number)
+                result = NumberResult.of(number)
+                if idempotency is not None:
+                    now = self._clock()
+                    record = IdempotencyRecord(
+                        idempotency.key,
+                        idempotency.fingerprint,
+                        result,
+                        expires_at=now + self._idempotency_ttl,
+                    )
+                    uow.idempotency_keys.add(record, now)
+                uow.commit()
+            return Created(result)
+
+    def _replay(self, uow: UnitOfWork, idempotency: IdempotencyKey) -> Created | None:
+        record = uow.idempotency_keys.get(idempotency.key, self._clock())
+        if record is None:
+            return None
+        if record.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(idempotency.key)
+        return Created(record.outcome, replayed=True)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
 from src.application.get_number import load_number
 from src.application.number_fields import parse_fields
+from src.application.number_writes import ensure_free, lost_races_explained, require_version
 from src.application.ports import UnitOfWorkFactory
 from src.application.results import NumberResult
-from src.application.unique_numbers import commit_claiming, ensure_free
 from src.domain.money import CurrencyCatalog
 
 
@@ -17,6 +17,7 @@ class PatchNumberCommand:
 
     number_id: int
     changes: Mapping[str, object] = field(default_factory=dict)
+    if_match: Set[int] | None = None
 
 
 class PatchNumber:
@@ -28,8 +29,10 @@ class PatchNumber:
         parsed = parse_fields(command.changes, self._currencies)
         with self._uow_factory() as uow:
             number = load_number(uow, command.number_id)
+            require_version(number, command.if_match)
             phone_number, monthly_price, setup_price = parsed.applied_to(number)
             ensure_free(uow, phone_number, owner_id=number.id)
-            number.change(phone_number, monthly_price, setup_price)
-            commit_claiming(uow, phone_number)
+            with lost_races_explained(number, command.if_match):
+                number.change(phone_number, monthly_price, setup_price)
+                uow.commit()
             return NumberResult.of(number)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from src.application.get_number import load_number
 from src.application.number_fields import NumberData, parse_fields
+from src.application.number_writes import ensure_free, lost_races_explained, require_version
 from src.application.ports import UnitOfWorkFactory
 from src.application.results import NumberResult
-from src.application.unique_numbers import commit_claiming, ensure_free
 from src.domain.money import CurrencyCatalog
 
 
@@ -14,6 +15,7 @@ from src.domain.money import CurrencyCatalog
 class ReplaceNumberCommand:
     number_id: int
     data: NumberData
+    if_match: Set[int] | None = None
 
 
 class ReplaceNumber:
@@ -29,7 +31,9 @@ class ReplaceNumber:
         ).complete()
         with self._uow_factory() as uow:
             number = load_number(uow, command.number_id)
+            require_version(number, command.if_match)
             ensure_free(uow, phone_number, owner_id=number.id)
-            number.change(phone_number, monthly_price, setup_price)
-            commit_claiming(uow, phone_number)
+            with lost_races_explained(number, command.if_match):
+                number.change(phone_number, monthly_price, setup_price)
+                uow.commit()
             return NumberResult.of(number)

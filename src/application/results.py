@@ -12,6 +12,7 @@ from src.domain.numbers import Number
 @dataclass(frozen=True)
 class NumberResult:
     id: int
+    version: int
     e164: str
     international: str
     monthly_price: Decimal
@@ -23,6 +24,7 @@ class NumberResult:
         assert number.id is not None, "only stored numbers are results"
         return cls(
             id=number.id,
+            version=number.version,
             e164=number.phone_number.e164,
             international=number.phone_number.international,
             monthly_price=number.monthly_price.amount,

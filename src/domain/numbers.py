@@ -8,7 +8,10 @@ from src.domain.phone_numbers import PhoneNumber
 
 
 class Number:
-    """An entity: it keeps its identity while its phone number and prices change."""
+    """An entity: it keeps its identity while its phone number and prices change.
+
+    `version` counts the changes: a writer that read version 3 may only replace version 3.
+    """
 
     id: int | None
 
@@ -18,9 +21,11 @@ class Number:
         monthly_price: Money,
         setup_price: Money,
         id: int | None = None,  # noqa: A002 - the identity the store assigns
+        version: int = 1,
     ) -> None:
         _require_one_currency(monthly_price, setup_price)
         self.id = id
+        self.version = version
         self.phone_number = phone_number
         self.monthly_price = monthly_price
         self.setup_price = setup_price
@@ -30,10 +35,18 @@ class Number:
         return self.monthly_price.currency
 
     def change(self, phone_number: PhoneNumber, monthly_price: Money, setup_price: Money) -> None:
+        """Take the new values; a change that changes nothing keeps the version."""
         _require_one_currency(monthly_price, setup_price)
+        if (phone_number, monthly_price, setup_price) == (
+            self.phone_number,
+            self.monthly_price,
+            self.setup_price,
+        ):
+            return
         self.phone_number = phone_number
         self.monthly_price = monthly_price
         self.setup_price = setup_price
+        self.version += 1
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Number):

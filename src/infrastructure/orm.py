@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import composite, registry
 
+from src.application.idempotency import IdempotencyRecord
 from src.domain.money import Money
 from src.domain.numbers import Number
-from src.infrastructure.tables import metadata, numbers
+from src.infrastructure.tables import idempotency_keys, metadata, numbers
 
 mapper_registry = registry(metadata=metadata)
 
@@ -18,6 +19,9 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Number,
         numbers,
+        # Every UPDATE and DELETE says "WHERE version = <the version read>"; the domain bumps it.
+        version_id_col=numbers.c.version,
+        version_id_generator=False,
         properties={
             "phone_number": numbers.c.e164,
             # The composites' columns live under private names; both prices read the one
@@ -29,3 +33,4 @@ def start_mappers() -> None:
             "setup_price": composite(Money, numbers.c.setup_price, numbers.c.currency),
         },
     )
+    mapper_registry.map_imperatively(IdempotencyRecord, idempotency_keys)

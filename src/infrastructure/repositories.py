@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from src.application.ports import NumberRepository
+from src.application.idempotency import IdempotencyRecord
+from src.application.ports import IdempotencyRepository, NumberRepository
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
-from src.infrastructure.tables import numbers
+from src.infrastructure.storage_errors import translated_storage_errors
+from src.infrastructure.tables import idempotency_keys, numbers
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
@@ -17,6 +20,8 @@ class SqlAlchemyNumberRepository(NumberRepository):
 
     def add(self, number: Number) -> None:
         self._session.add(number)
+        with translated_storage_errors():
+            self._session.flush()  # the id, now
 
     def get(self, number_id: int) -> Number | None:
         return self._session.get(Number, number_id)
@@ -32,3 +37,18 @@ class SqlAlchemyNumberRepository(NumberRepository):
 
     def delete(self, number: Number) -> None:
         self._session.delete(number)
+
+
+class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        live = select(IdempotencyRecord).where(
+            idempotency_keys.c.key == key, idempotency_keys.c.expires_at > now
+        )
+        return self._session.scalars(live).one_or_none()
+
+    def add(self, record: IdempotencyRecord, now: datetime) -> None:
+        self._session.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now))
+        self._session.add(record)

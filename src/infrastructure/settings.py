@@ -28,6 +28,8 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     debug: bool = False
+    idempotency_ttl_seconds: int = 24 * 60 * 60
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -36,6 +38,10 @@ class Settings:
             raise SettingsError("MAX_BODY_BYTES must be positive")
         if self.log_format not in LOG_FORMATS:
             raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if self.idempotency_ttl_seconds < 1:
+            raise SettingsError("IDEMPOTENCY_TTL_SECONDS must be positive")
+        if any(not origin.startswith(("http://", "https://")) for origin in self.cors_origins):
+            raise SettingsError("CORS_ORIGINS must be origins such as https://app.example.com")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
@@ -52,6 +58,14 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or defaults.log_level).upper(),
             log_format=(env.get("LOG_FORMAT") or defaults.log_format).lower(),
             debug=(env.get("FLASK_DEBUG") or "").lower() in ("1", "true", "yes"),
+            idempotency_ttl_seconds=_integer(
+                env, "IDEMPOTENCY_TTL_SECONDS", defaults.idempotency_ttl_seconds
+            ),
+            cors_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in (env.get("CORS_ORIGINS") or "").split(",")
+                if origin.strip()
+            ),
         )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, String, Table, UniqueConstraint
 
-from src.infrastructure.types import E164, Amount, CurrencyCode
+from src.infrastructure.types import E164, Amount, CurrencyCode, NumberResultJson, UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -24,7 +24,18 @@ numbers = Table(
     Column("monthly_price", Amount(), nullable=False),
     Column("setup_price", Amount(), nullable=False),
     Column("currency", CurrencyCode(), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("e164"),
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
+)
+
+# The first outcome of each create sent with an Idempotency-Key, until it expires.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("outcome", NumberResultJson(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect, Numeric, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String, Text, TypeDecorator
 from sqlalchemy.types import TypeEngine
 
+from src.application.results import NumberResult
 from src.domain.money import Currency
 from src.domain.phone_numbers import PhoneNumber
 
@@ -55,3 +58,58 @@ class E164(TypeDecorator[PhoneNumber]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> PhoneNumber | None:
         return None if value is None else PhoneNumber(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; SQLite, which keeps no zone, stores UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("only timezone-aware datetimes are stored")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+class NumberResultJson(TypeDecorator[NumberResult]):
+    """A NumberResult kept as JSON text, prices as strings so they stay exact."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: NumberResult | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(
+            {
+                "id": value.id,
+                "version": value.version,
+                "e164": value.e164,
+                "international": value.international,
+                "monthly_price": str(value.monthly_price),
+                "setup_price": str(value.setup_price),
+                "currency": value.currency.code,
+            }
+        )
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> NumberResult | None:
+        if value is None:
+            return None
+        fields = json.loads(value)
+        return NumberResult(
+            id=fields["id"],
+            version=fields["version"],
+            e164=fields["e164"],
+            international=fields["international"],
+            monthly_price=Decimal(fields["monthly_price"]),
+            setup_price=Decimal(fields["setup_price"]),
+            currency=Currency(fields["currency"]),
+        )

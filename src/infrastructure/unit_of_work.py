@@ -6,9 +6,10 @@ from typing import Self
 from sqlalchemy import exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from src.application.errors import DuplicateRecord, StorageUnavailable
+from src.application.errors import StorageUnavailable
 from src.application.ports import UnitOfWork
-from src.infrastructure.repositories import SqlAlchemyNumberRepository
+from src.infrastructure.repositories import SqlAlchemyIdempotencyRepository, SqlAlchemyNumberRepository
+from src.infrastructure.storage_errors import is_unavailable, translated_storage_errors
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -20,6 +21,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.numbers = SqlAlchemyNumberRepository(self.session)
+        self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
         return super().__enter__()
 
     def __exit__(
@@ -38,25 +40,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise StorageUnavailable("the database cannot be reached") from error
 
     def commit(self) -> None:
-        try:
+        with translated_storage_errors():
             self.session.commit()
-        except exc.IntegrityError as error:
-            if is_unique_violation(error):
-                raise DuplicateRecord(str(error.orig)) from error
-            raise
 
     def rollback(self) -> None:
         self.session.rollback()
-
-
-def is_unavailable(error: BaseException | None) -> bool:
-    """Errors that say "try again later" rather than "this request is wrong": a refused or lost
-    connection, a full pool, a locked SQLite file, a timed-out statement."""
-    if isinstance(error, exc.DBAPIError):
-        return error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError)
-    return isinstance(error, exc.TimeoutError)
-
-
-def is_unique_violation(error: exc.IntegrityError) -> bool:
-    pgcode = getattr(error.orig, "pgcode", None)
-    return pgcode == "23505" or (pgcode is None and "UNIQUE constraint failed" in str(error.orig))

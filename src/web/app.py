@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Flask
 
 from src.application.create_number import CreateNumber
@@ -51,7 +53,12 @@ def build_inventory(settings: Settings) -> Inventory:
         settings=settings,
         currencies=currencies,
         engine=engine,
-        create_number=CreateNumber(uow, currencies),
+        create_number=CreateNumber(
+            uow,
+            currencies,
+            clock=utc_now,
+            idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+        ),
         get_number=GetNumber(uow),
         list_numbers=ListNumbers(uow),
         replace_number=ReplaceNumber(uow, currencies),
@@ -59,6 +66,10 @@ def build_inventory(settings: Settings) -> Inventory:
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(uow, currencies),
     )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def register_blueprints(app: Flask) -> None:

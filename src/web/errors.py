@@ -13,7 +13,14 @@ from flask import Flask, Response, g
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from src.application.errors import NumberAlreadyExists, NumberNotFound, StorageUnavailable
+from src.application.errors import (
+    IdempotencyKeyReused,
+    NumberAlreadyExists,
+    NumberChangedMeanwhile,
+    NumberNotFound,
+    StorageUnavailable,
+    VersionMismatch,
+)
 from src.domain.errors import DomainError, InvalidNumberData
 from src.web.schemas import WIRE_FIELDS, wire_name
 
@@ -54,6 +61,9 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _invalid_number)
     app.register_error_handler(NumberNotFound, _not_found)
     app.register_error_handler(NumberAlreadyExists, _already_exists)
+    app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
+    app.register_error_handler(VersionMismatch, _version_mismatch)
+    app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
@@ -76,6 +86,19 @@ def _not_found(error: NumberNotFound) -> Response:
 
 def _already_exists(error: NumberAlreadyExists) -> Response:
     return problem(409, str(error), kind="number-already-exists")
+
+
+def _changed_meanwhile(error: NumberChangedMeanwhile) -> Response:
+    return problem(409, str(error), kind="number-changed-meanwhile")
+
+
+def _version_mismatch(error: VersionMismatch) -> Response:
+    return problem(412, str(error), kind="version-mismatch")
+
+
+def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
+    errors = [{"field": "Idempotency-Key", "message": "was already used with a different request body"}]
+    return problem(422, str(error), kind="idempotency-key-reused", errors=errors)
 
 
 def _unavailable(error: StorageUnavailable) -> Response:

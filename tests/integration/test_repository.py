@@ -64,10 +64,8 @@ def test_lists_in_id_order_and_counts(uow: SqlAlchemyUnitOfWork) -> None:
 def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnitOfWork) -> None:
     first = NumberFactory()
     stored_id(uow, first)
-    with uow:
+    with uow, pytest.raises(DuplicateRecord):
         uow.numbers.add(NumberFactory(phone_number=first.phone_number))
-        with pytest.raises(DuplicateRecord):
-            uow.commit()
     with uow:
         assert uow.numbers.count() == 1
 

@@ -1,24 +1,50 @@
 """Every use case against FakeUnitOfWork: no database, no Flask."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from src.application.create_number import CreateNumber
-from src.application.delete_number import DeleteNumber
-from src.application.errors import DuplicateRecord, NumberAlreadyExists, NumberNotFound
+from src.application.create_number import Created, CreateNumber, CreateNumberCommand
+from src.application.delete_number import DeleteNumber, DeleteNumberCommand
+from src.application.errors import (
+    ConcurrentUpdate,
+    DuplicateRecord,
+    IdempotencyKeyReused,
+    NumberAlreadyExists,
+    NumberChangedMeanwhile,
+    NumberNotFound,
+    VersionMismatch,
+)
 from src.application.get_number import GetNumber
+from src.application.idempotency import IdempotencyKey, IdempotencyRecord
 from src.application.list_numbers import ListNumbers, ListNumbersQuery
+from src.application.number_fields import NumberData
 from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
 from src.application.seed_numbers import SeedNumbers
 from src.domain.errors import InvalidNumberData
 from src.domain.money import Currency, CurrencyCatalog
 from tests.factories import NumberDataFactory, NumberFactory
-from tests.fakes import FakeNumberRepository, FakeUnitOfWork
+from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUnitOfWork
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL", "€": "EUR"})
+DAY = timedelta(days=1)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def create(
+    uow: FakeUnitOfWork, data: NumberData, key: IdempotencyKey | None = None, clock: FakeClock | None = None
+) -> Created:
+    return CreateNumber(uow, CURRENCIES, clock or FakeClock(), DAY)(CreateNumberCommand(data, key))
 
 
 @pytest.fixture
@@ -35,7 +61,7 @@ def stored(uow: FakeUnitOfWork, **fields: object) -> int:
 
 def test_creates_a_number_and_commits(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory(value="+55 (84) 91234-4321", monthly_price="0.03", setup_price=Decimal("3.4"))
-    result = CreateNumber(uow, CURRENCIES)(data)
+    result = create(uow, data).number
     assert uow.committed
     assert (result.e164, result.international) == ("+5584912344321", "+55 84 91234-4321")
     assert (result.monthly_price, result.setup_price, result.currency) == (
@@ -47,10 +73,10 @@ def test_creates_a_number_and_commits(uow: FakeUnitOfWork) -> None:
 
 
 def test_refuses_a_second_spelling_of_a_stored_number(uow: FakeUnitOfWork) -> None:
-    CreateNumber(uow, CURRENCIES)(NumberDataFactory(value="+55 84 91234-4321"))
+    create(uow, NumberDataFactory(value="+55 84 91234-4321"))
     uow.committed = False
     with pytest.raises(NumberAlreadyExists, match=r"\+55 84 91234-4321"):
-        CreateNumber(uow, CURRENCIES)(NumberDataFactory(value="+5584912344321"))
+        create(uow, NumberDataFactory(value="+5584912344321"))
     assert not uow.committed
     assert uow.numbers.count() == 1
 
@@ -58,13 +84,13 @@ def test_refuses_a_second_spelling_of_a_stored_number(uow: FakeUnitOfWork) -> No
 def test_a_lost_race_for_a_number_is_reported_as_already_exists(uow: FakeUnitOfWork) -> None:
     uow.commit_error = DuplicateRecord("unique violation")
     with pytest.raises(NumberAlreadyExists):
-        CreateNumber(uow, CURRENCIES)(NumberDataFactory())
+        create(uow, NumberDataFactory())
 
 
 def test_reports_every_invalid_field_at_once(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory(value="+1 555", monthly_price="-1", setup_price="0.001", currency="GBP")
     with pytest.raises(InvalidNumberData) as raised:
-        CreateNumber(uow, CURRENCIES)(data)
+        create(uow, data)
     assert [error.field for error in raised.value.errors] == [
         "value",
         "monthly_price",
@@ -144,14 +170,14 @@ def test_patch_changes_only_the_given_fields(uow: FakeUnitOfWork) -> None:
     before = GetNumber(uow)(number_id)
     after = PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"monthly_price": "12.5"}))
     assert uow.committed
-    assert after == replace(before, monthly_price=Decimal("12.50"))
+    assert after == replace(before, monthly_price=Decimal("12.50"), version=before.version + 1)
 
 
 def test_patching_the_currency_keeps_both_amounts(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
     before = GetNumber(uow)(number_id)
     after = PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"currency": "€"}))
-    assert after == replace(before, currency=Currency("EUR"))
+    assert after == replace(before, currency=Currency("EUR"), version=2)
 
 
 def test_an_empty_patch_changes_nothing(uow: FakeUnitOfWork) -> None:
@@ -177,14 +203,14 @@ def test_patch_refuses_another_numbers_phone_number(uow: FakeUnitOfWork) -> None
 
 def test_deletes_a_number(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    DeleteNumber(uow)(number_id)
+    DeleteNumber(uow)(DeleteNumberCommand(number_id))
     assert uow.committed
     assert uow.numbers.get(number_id) is None
 
 
 def test_deleting_a_missing_number_is_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NumberNotFound):
-        DeleteNumber(uow)(1)
+        DeleteNumber(uow)(DeleteNumberCommand(1))
     assert not uow.committed
 
 
@@ -195,3 +221,112 @@ def test_seeding_twice_adds_the_numbers_once() -> None:
     assert seed(batch) == 5
     assert seed(batch) == 0
     assert uow.numbers.count() == 5
+
+
+def test_each_real_change_makes_a_new_version(uow: FakeUnitOfWork) -> None:
+    number_id = stored(uow)
+    patch = PatchNumber(uow, CURRENCIES)
+    assert GetNumber(uow)(number_id).version == 1
+    assert patch(PatchNumberCommand(number_id, {"setup_price": "1"})).version == 2
+    assert patch(PatchNumberCommand(number_id, {"setup_price": "1.00"})).version == 2
+
+
+STALE = frozenset({1})
+STALE_WRITES = {
+    "replace": lambda uow, number_id: ReplaceNumber(uow, CURRENCIES)(
+        ReplaceNumberCommand(number_id, NumberDataFactory(), STALE)
+    ),
+    "patch": lambda uow, number_id: PatchNumber(uow, CURRENCIES)(
+        PatchNumberCommand(number_id, {"currency": "R$"}, STALE)
+    ),
+    "delete": lambda uow, number_id: DeleteNumber(uow)(DeleteNumberCommand(number_id, STALE)),
+}
+
+
+@pytest.mark.parametrize("write", STALE_WRITES)
+def test_a_write_conditioned_on_a_stale_version_is_refused(uow: FakeUnitOfWork, write: str) -> None:
+    number_id = stored(uow)
+    PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"setup_price": "9"}))
+    before = GetNumber(uow)(number_id)
+    uow.committed = False
+    with pytest.raises(VersionMismatch):
+        STALE_WRITES[write](uow, number_id)
+    assert not uow.committed
+    assert GetNumber(uow)(number_id) == before
+
+
+def test_a_write_conditioned_on_the_current_version_succeeds(uow: FakeUnitOfWork) -> None:
+    number_id = stored(uow)
+    command = PatchNumberCommand(number_id, {"currency": "R$"}, if_match=frozenset({7, 1}))
+    assert PatchNumber(uow, CURRENCIES)(command).version == 2
+
+
+@pytest.mark.parametrize(
+    ("if_match", "error"), [(frozenset({1}), VersionMismatch), (None, NumberChangedMeanwhile)]
+)
+def test_losing_a_race_for_the_same_version_is_reported(
+    uow: FakeUnitOfWork, if_match: frozenset[int] | None, error: type[Exception]
+) -> None:
+    number_id = stored(uow)
+    uow.commit_error = ConcurrentUpdate("the row moved on")
+    with pytest.raises(error):
+        PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"setup_price": "2"}, if_match))
+
+
+def test_a_retried_create_with_the_same_key_replays_the_first_outcome(uow: FakeUnitOfWork) -> None:
+    data = NumberDataFactory()
+    key = IdempotencyKey("retry-1", "body-hash")
+    first = create(uow, data, key)
+    again = create(uow, data, key)
+    assert not first.replayed
+    assert again.replayed
+    assert again.number == first.number
+    assert uow.numbers.count() == 1
+
+
+def test_the_replay_is_the_first_outcome_even_after_later_edits(uow: FakeUnitOfWork) -> None:
+    data = NumberDataFactory()
+    key = IdempotencyKey("retry-2", "body-hash")
+    first = create(uow, data, key)
+    PatchNumber(uow, CURRENCIES)(PatchNumberCommand(first.number.id, {"setup_price": "99"}))
+    assert create(uow, data, key).number == first.number
+
+
+def test_the_same_key_with_another_body_is_refused(uow: FakeUnitOfWork) -> None:
+    create(uow, NumberDataFactory(), IdempotencyKey("k", "first-body"))
+    with pytest.raises(IdempotencyKeyReused):
+        create(uow, NumberDataFactory(), IdempotencyKey("k", "second-body"))
+    assert uow.numbers.count() == 1
+
+
+def test_an_expired_key_is_a_new_request(uow: FakeUnitOfWork) -> None:
+    clock = FakeClock()
+    create(uow, NumberDataFactory(), IdempotencyKey("k", "first-body"), clock)
+    clock.now += DAY
+    second = create(uow, NumberDataFactory(), IdempotencyKey("k", "second-body"), clock)
+    assert not second.replayed
+    assert uow.numbers.count() == 2
+
+
+def test_a_retry_racing_its_original_gets_the_original_outcome(uow: FakeUnitOfWork) -> None:
+    data = NumberDataFactory()
+    key = IdempotencyKey("racing", "body-hash")
+    original = create(uow, data, key)
+    # The retry looked for its key before the original committed, so it finds the number taken.
+    uow.idempotency_keys = LateIdempotencyRepository(uow.idempotency_keys.records, misses=1)
+    replay = create(uow, data, key)
+    assert replay.replayed
+    assert replay.number == original.number
+
+
+class LateIdempotencyRepository(FakeIdempotencyRepository):
+    def __init__(self, records: dict[str, IdempotencyRecord], misses: int) -> None:
+        super().__init__()
+        self.records = records
+        self.misses = misses
+
+    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        if self.misses:
+            self.misses -= 1
+            return None
+        return super().get(key, now)

@@ -7,11 +7,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, url_for
 from pydantic import TypeAdapter
 
+from src.application.create_number import CreateNumberCommand
+from src.application.delete_number import DeleteNumberCommand
 from src.application.list_numbers import ListNumbersQuery
 from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
 from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
+from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.request_body import json_object
 from src.web.schemas import MAX_ID, ListParams, NumberIn, NumberOut, NumberPatch
@@ -38,44 +41,59 @@ def list_numbers() -> Response:
 
 @bp.post("")
 def create_number() -> Response:
-    body = NumberIn.model_validate(json_object())
-    result = inventory().create_number(body.to_data())
-    location = url_for("numbers.get_number", number_id=result.id, _external=True)
-    return _number_response(result, status=201, headers={"Location": location})
+    raw = json_object()
+    body = NumberIn.model_validate(raw)
+    created = inventory().create_number(CreateNumberCommand(body.to_data(), idempotency_key(raw)))
+    response = _number_response(created.number, status=201)
+    response.headers["Location"] = url_for("numbers.get_number", number_id=created.number.id, _external=True)
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get(f"/{NUMBER_ID}")
 def get_number(number_id: int) -> Response:
-    return _number_response(inventory().get_number(number_id))
+    result = inventory().get_number(number_id)
+    if not_modified_since_seen(result):
+        return _empty_response(304, etag_of(result))
+    return _number_response(result)
 
 
 @bp.put(f"/{NUMBER_ID}")
 def replace_number(number_id: int) -> Response:
     body = NumberIn.model_validate(json_object())
     _require_matching_id(body.id, number_id)
-    return _number_response(inventory().replace_number(ReplaceNumberCommand(number_id, body.to_data())))
+    command = ReplaceNumberCommand(number_id, body.to_data(), if_match_versions(number_id))
+    return _number_response(inventory().replace_number(command))
 
 
 @bp.patch(f"/{NUMBER_ID}")
 def patch_number(number_id: int) -> Response:
     body = NumberPatch.model_validate(json_object())
     _require_matching_id(body.id, number_id)
-    return _number_response(inventory().patch_number(PatchNumberCommand(number_id, body.changes())))
+    command = PatchNumberCommand(number_id, body.changes(), if_match_versions(number_id))
+    return _number_response(inventory().patch_number(command))
 
 
 @bp.delete(f"/{NUMBER_ID}")
 def delete_number(number_id: int) -> Response:
-    inventory().delete_number(number_id)
-    response = Response(status=204)
-    del response.headers["Content-Type"]  # a 204 has no body to describe
+    inventory().delete_number(DeleteNumberCommand(number_id, if_match_versions(number_id)))
+    return _empty_response(204)
+
+
+def _number_response(result: NumberResult, status: int = 200) -> Response:
+    body = NumberOut.of(result, inventory().currencies).model_dump_json()
+    response = Response(body, status=status, mimetype="application/json")
+    response.set_etag(etag_of(result))
     return response
 
 
-def _number_response(
-    result: NumberResult, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    body = NumberOut.of(result, inventory().currencies).model_dump_json()
-    return Response(body, status=status, mimetype="application/json", headers=headers)
+def _empty_response(status: int, etag: str | None = None) -> Response:
+    response = Response(status=status)
+    del response.headers["Content-Type"]  # there is no body to describe
+    if etag is not None:
+        response.set_etag(etag)
+    return response
 
 
 def _require_matching_id(body_id: int | None, number_id: int) -> None:
