@@ -11,7 +11,7 @@ from src.application.ports import IdempotencyRepository, NumberRepository
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.infrastructure.storage_errors import translated_storage_errors
-from src.infrastructure.tables import idempotency_keys, numbers
+from src.infrastructure.tables import MAX_ID, idempotency_keys, numbers
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
@@ -24,6 +24,8 @@ class SqlAlchemyNumberRepository(NumberRepository):
             self._session.flush()  # the id, now
 
     def get(self, number_id: int) -> Number | None:
+        if not 0 < number_id <= MAX_ID:
+            return None  # no such row, and asking would overflow the column type
         return self._session.get(Number, number_id)
 
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:

@@ -16,6 +16,8 @@ metadata = MetaData(
     }
 )
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
+
 numbers = Table(
     "numbers",
     metadata,

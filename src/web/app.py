@@ -20,9 +20,11 @@ from src.infrastructure.logging import configure_logging
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.settings import Settings
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
-from src.web.blueprints import health, numbers
+from src.web.access_log import register_access_log
+from src.web.blueprints import docs, health, numbers
 from src.web.cli import register_commands
 from src.web.errors import register_error_handlers
+from src.web.http_policies import register_http_policies
 from src.web.inventory import EXTENSION_KEY, Inventory
 from src.web.request_ids import RequestIdFilter, register_request_ids
 
@@ -31,9 +33,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=settings.debug)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their order (NumberOut's keys)
     configure_logging(settings.log_level, settings.log_format, RequestIdFilter())
     app.extensions[EXTENSION_KEY] = build_inventory(settings)
     register_request_ids(app)
+    register_access_log(app)
+    register_http_policies(app, settings.cors_origins)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -75,3 +80,4 @@ def utc_now() -> datetime:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(numbers.bp)
+    app.register_blueprint(docs.bp)

@@ -25,8 +25,8 @@ def if_match_versions(number_id: int) -> frozenset[int] | None:
     if "If-Match" not in request.headers or request.if_match.star_tag:
         return None
     versions = set()
-    for tag in request.if_match:  # iterates the strong tags only
-        tag_id, _, version = tag.partition(".")
+    for tag in request.if_match:  # iterates the strong tags only; an empty tag ("") comes as None
+        tag_id, _, version = (tag or "").partition(".")
         if tag_id == str(number_id) and version.isdigit():
             versions.add(int(version))
     return frozenset(versions)

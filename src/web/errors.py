@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -22,13 +21,12 @@ from src.application.errors import (
     VersionMismatch,
 )
 from src.domain.errors import DomainError, InvalidNumberData
-from src.web.schemas import WIRE_FIELDS, wire_name
+from src.web.schemas import WIRE_FIELDS, FieldError, Problem, wire_name
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "tag:number-inventory,2026:problem:"
 RETRY_AFTER_SECONDS = 5
-FieldError = dict[str, str]
 
 
 def problem(
@@ -39,17 +37,16 @@ def problem(
     errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + kind if kind else "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    body["requestId"] = g.get("request_id")
+    body = Problem(
+        type=PROBLEM_TYPE + kind if kind else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=errors,
+        requestId=g.get("request_id"),
+    )
     return Response(
-        json.dumps(body, ensure_ascii=False),
+        body.model_dump_json(exclude_none=True),
         status=status,
         mimetype="application/problem+json",
         headers=dict(headers or {}),
@@ -76,7 +73,7 @@ def _invalid_request(error: ValidationError) -> Response:
 
 def _invalid_number(error: DomainError) -> Response:
     causes = error.errors if isinstance(error, InvalidNumberData) else (error,)
-    errors = [{"field": wire_name(cause.field or ""), "message": cause.message} for cause in causes]
+    errors = [FieldError(field=wire_name(cause.field or ""), message=cause.message) for cause in causes]
     return problem(422, "the number is not valid: see errors", kind="validation-error", errors=errors)
 
 
@@ -97,7 +94,7 @@ def _version_mismatch(error: VersionMismatch) -> Response:
 
 
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
-    errors = [{"field": "Idempotency-Key", "message": "was already used with a different request body"}]
+    errors = [FieldError(field="Idempotency-Key", message="was already used with a different request body")]
     return problem(422, str(error), kind="idempotency-key-reused", errors=errors)
 
 
@@ -139,7 +136,7 @@ def _field_error(detail: Mapping[str, Any]) -> FieldError:
         message = f"must be at most {detail['ctx']['le']}"
     else:
         message = str(detail["msg"])
-    return {"field": field, "message": message}
+    return FieldError(field=field, message=message)
 
 
 def _unknown_field_message(field: str) -> str:

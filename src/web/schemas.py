@@ -23,7 +23,6 @@ from src.application.number_fields import NumberData
 from src.application.results import NumberResult
 from src.domain.money import CurrencyCatalog
 
-MAX_ID = 2**31 - 1  # the id column is a 32-bit integer
 MAX_PAGE = 2**31 - 1
 
 
@@ -125,6 +124,26 @@ class ListParams(BaseModel):
                 "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
             )
         return per_page
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["monthyPrice"])
+    message: str = Field(examples=["must not be negative"])
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 application/problem+json; `errors` only for validation problems."""
+
+    type: str = Field(examples=["tag:number-inventory,2026:problem:validation-error"])
+    title: str = Field(examples=["Unprocessable Entity"])
+    status: int = Field(ge=400, le=599, examples=[422])
+    detail: str
+    errors: list[FieldError] | None = None
+    requestId: str | None = Field(None, description="Quote it when reporting a problem.")  # noqa: N815
+
+
+class HealthStatus(BaseModel):
+    status: str = Field(examples=["ok"])
 
 
 def wire_name(field: str) -> str:

@@ -83,7 +83,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url: str = request.getfixturevalue(f"{request.param}_url")
     yield url
-    _empty_tables(url)
+    empty_tables(url)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _empty_tables(url: str) -> None:
+def empty_tables(url: str) -> None:
     engine = create_database_engine(url)
     try:
         with engine.begin() as connection:

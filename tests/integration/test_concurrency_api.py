@@ -103,7 +103,7 @@ def test_a_matching_if_match_lets_the_write_through(client: FlaskClient, if_matc
     assert client.delete(url_of(post), headers={"If-Match": "*"}).status_code == 204
 
 
-@pytest.mark.parametrize("if_match", ['W/"{id}.1"', '"{other}.1"', '"garbage"'])
+@pytest.mark.parametrize("if_match", ['W/"{id}.1"', '"{other}.1"', '"garbage"', '""', "no quotes", ","])
 def test_weak_foreign_or_garbled_tags_never_match(client: FlaskClient, if_match: str) -> None:
     post = created(client)
     number_id = post.json["id"]  # type: ignore[index]

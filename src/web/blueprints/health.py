@@ -6,18 +6,29 @@ from flask import Blueprint, Response, jsonify
 
 from src.infrastructure.database import ping
 from src.web.inventory import inventory
+from src.web.openapi import Operation, Reply, documented
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 @bp.get("/api/v1/healthz")
+@documented(
+    Operation(
+        "healthz", "Is the process alive? (no database)", "probes", {200: Reply("Alive.", "HealthStatus")}
+    )
+)
 def healthz() -> Response:
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
 @bp.get("/api/v1/readyz")
+@documented(
+    Operation(
+        "readyz", "Can the service reach its database?", "probes", {200: Reply("Ready.", "HealthStatus")}
+    )
+)
 def readyz() -> Response:
     ping(inventory().engine)
     return jsonify(status="ready")

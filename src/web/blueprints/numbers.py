@@ -16,15 +16,32 @@ from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
+from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
-from src.web.schemas import MAX_ID, ListParams, NumberIn, NumberOut, NumberPatch
+from src.web.schemas import ListParams, NumberIn, NumberOut, NumberPatch
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
-NUMBER_ID = f"<int(max={MAX_ID}):number_id>"
+NUMBER_ID = "<int:number_id>"
 _number_list = TypeAdapter(list[NumberOut])
 
 
 @bp.get("")
+@documented(
+    Operation(
+        "listNumbers",
+        "List numbers, a page at a time, in id order",
+        "numbers",
+        {
+            200: Reply(
+                "A page of numbers; past the last page, an empty array.",
+                "[NumberOut]",
+                ("X-Total-Count", "Link"),
+            )
+        },
+        problems=(422,),
+        query=ListParams,
+    )
+)
 def list_numbers() -> Response:
     served = inventory()
     params = ListParams.model_validate(
@@ -40,6 +57,17 @@ def list_numbers() -> Response:
 
 
 @bp.post("")
+@documented(
+    Operation(
+        "createNumber",
+        "Add a number to the inventory",
+        "numbers",
+        {201: Reply("Created.", "NumberOut", ("Location", "ETag", "Idempotent-Replayed"))},
+        problems=(400, 409, 413, 415, 422),
+        body="NumberIn",
+        request_headers=("Idempotency-Key",),
+    )
+)
 def create_number() -> Response:
     raw = json_object()
     body = NumberIn.model_validate(raw)
@@ -52,6 +80,19 @@ def create_number() -> Response:
 
 
 @bp.get(f"/{NUMBER_ID}")
+@documented(
+    Operation(
+        "getNumber",
+        "Get one number",
+        "numbers",
+        {
+            200: Reply("The number.", "NumberOut", ("ETag",)),
+            304: Reply("Unchanged since the given ETag.", None, ("ETag",)),
+        },
+        problems=(404,),
+        request_headers=("If-None-Match",),
+    )
+)
 def get_number(number_id: int) -> Response:
     result = inventory().get_number(number_id)
     if not_modified_since_seen(result):
@@ -60,6 +101,17 @@ def get_number(number_id: int) -> Response:
 
 
 @bp.put(f"/{NUMBER_ID}")
+@documented(
+    Operation(
+        "replaceNumber",
+        "Replace every field of a number",
+        "numbers",
+        {200: Reply("The number as stored now.", "NumberOut", ("ETag",))},
+        problems=(400, 404, 409, 412, 413, 415, 422),
+        body="NumberIn",
+        request_headers=("If-Match",),
+    )
+)
 def replace_number(number_id: int) -> Response:
     body = NumberIn.model_validate(json_object())
     _require_matching_id(body.id, number_id)
@@ -68,6 +120,18 @@ def replace_number(number_id: int) -> Response:
 
 
 @bp.patch(f"/{NUMBER_ID}")
+@documented(
+    Operation(
+        "patchNumber",
+        "Change some fields of a number (JSON merge patch, RFC 7396)",
+        "numbers",
+        {200: Reply("The number as stored now.", "NumberOut", ("ETag",))},
+        problems=(400, 404, 409, 412, 413, 415, 422),
+        body="NumberPatch",
+        body_media_types=("application/merge-patch+json", "application/json"),
+        request_headers=("If-Match",),
+    )
+)
 def patch_number(number_id: int) -> Response:
     body = NumberPatch.model_validate(json_object())
     _require_matching_id(body.id, number_id)
@@ -76,6 +140,16 @@ def patch_number(number_id: int) -> Response:
 
 
 @bp.delete(f"/{NUMBER_ID}")
+@documented(
+    Operation(
+        "deleteNumber",
+        "Remove a number from the inventory",
+        "numbers",
+        {204: Reply("Deleted.")},
+        problems=(404, 409, 412),
+        request_headers=("If-Match",),
+    )
+)
 def delete_number(number_id: int) -> Response:
     inventory().delete_number(DeleteNumberCommand(number_id, if_match_versions(number_id)))
     return _empty_response(204)

@@ -1,0 +1,58 @@
+"""Headers every response carries: security headers, and CORS for the configured frontends only."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from flask import Flask, Response, request
+
+API_PREFIX = "/api/"
+DOCS_PREFIX = "/docs"
+# The API serves JSON only: nothing may load, frame or run from its responses.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI: scripts and styles from our own static files (it sets inline style attributes).
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
+CORS_EXPOSED_HEADERS = "ETag, Link, Location, Retry-After, X-Request-ID, X-Total-Count, Idempotent-Replayed"
+PREFLIGHT_MAX_AGE_SECONDS = 600
+
+
+def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
+    allowed = frozenset(cors_origins)
+
+    @app.before_request
+    def _answer_preflight() -> Response | None:
+        origin = request.headers.get("Origin")
+        if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+            return None
+        if origin not in allowed:
+            return None  # Flask's own OPTIONS answer carries no CORS header: the browser refuses
+        response = Response(status=204)
+        del response.headers["Content-Type"]
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+        response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
+        return response
+
+    @app.after_request
+    def _add_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Content-Security-Policy"] = (
+            DOCS_POLICY if request.path.startswith(DOCS_PREFIX) else API_POLICY
+        )
+        if request.path.startswith(API_PREFIX):
+            headers["Cache-Control"] = "no-store"
+        origin = request.headers.get("Origin")
+        if origin in allowed:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+        if allowed:
+            headers.add("Vary", "Origin")
+        return response

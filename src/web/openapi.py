@@ -1,0 +1,236 @@
+"""The OpenAPI 3.1 document, built from the app's routes and the pydantic schemas its views use.
+
+Each view declares its operation next to its code with `@documented(...)`; the document walks
+Flask's URL map, so a route without a declaration fails the build instead of going unmentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Literal, TypeVar
+
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from src.infrastructure.settings import Settings
+from src.web.schemas import HealthStatus, NumberIn, NumberOut, NumberPatch, Problem
+
+API_TITLE = "Number inventory API"
+API_VERSION = "1.0.0"
+SCHEMA_REF = "#/components/schemas/{model}"
+MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
+    (NumberIn, "validation"),
+    (NumberPatch, "validation"),
+    (NumberOut, "serialization"),
+    (Problem, "serialization"),
+    (HealthStatus, "serialization"),
+]
+PATH_PARAMETERS = {"number_id": {"type": "integer", "minimum": 1}}
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Reply:
+    description: str
+    body: str | None = None  # a schema name from MODELS, or "[Name]" for an array of them
+    headers: tuple[str, ...] = ()
+    media_type: str = "application/json"
+    schema: dict[str, Any] | None = None  # for a body that is no model of ours
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    summary: str
+    tag: str
+    replies: Mapping[int, Reply]
+    problems: tuple[int, ...] = ()  # statuses answered with application/problem+json
+    body: str | None = None
+    body_media_types: tuple[str, ...] = ("application/json",)
+    query: type[BaseModel] | None = None
+    request_headers: tuple[str, ...] = ()
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def documented(operation: Operation) -> Callable[[View], View]:
+    def mark(view: View) -> View:
+        view.openapi_operation = operation  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+# Every operation may answer these, whatever it does.
+COMMON_PROBLEMS = (500, 503)
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id: the caller's when sane, else a new one.",
+        "schema": {"type": "string"},
+    },
+    "ETag": {
+        "description": 'Strong entity tag of the number: `"<id>.<version>"`.',
+        "schema": {"type": "string"},
+    },
+    "Location": {
+        "description": "Where the resource is: the created number's absolute URL, or /docs from /.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages (absolute URLs).",
+        "schema": {"type": "string"},
+    },
+    "X-Total-Count": {
+        "description": "How many numbers there are in all.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this replays the response to an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+REQUEST_HEADERS: dict[str, dict[str, Any]] = {
+    "If-Match": {
+        "description": "Write only if the number is still at one of these ETags (`*`: if it exists).",
+        "schema": {"type": "string"},
+    },
+    "If-None-Match": {
+        "description": "Answer 304 if the number is still at one of these ETags.",
+        "schema": {"type": "string"},
+    },
+    "Idempotency-Key": {
+        "description": "Makes the create safe to retry: the same key and body get the first response back.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    },
+}
+
+
+def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
+    _, definitions = models_json_schema(MODELS, ref_template=SCHEMA_REF, by_alias=True)
+    paths: dict[str, dict[str, Any]] = {}
+    used_ids: set[str] = set()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.rsplit(".", 1)[-1] == "static":
+            continue  # files, not API
+        operation: Operation | None = getattr(app.view_functions[rule.endpoint], "openapi_operation", None)
+        if operation is None:
+            raise LookupError(f"route {rule.rule} ({rule.endpoint}) has no @documented operation")
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation_id = operation.operation_id
+            if operation_id in used_ids:  # the same view under a second path
+                operation_id += "At" + "".join(part.title() for part in re.findall(r"\w+", path))
+            used_ids.add(operation_id)
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                operation, operation_id, sorted(rule.arguments), settings
+            )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": API_TITLE,
+            "version": API_VERSION,
+            "description": "Manage the DID phone numbers for sale. Errors are RFC 9457 problem documents.",
+        },
+        "tags": [
+            {"name": "numbers", "description": "The inventory of DID numbers for sale."},
+            {"name": "probes", "description": "For load balancers and orchestrators."},
+            {"name": "docs", "description": "This document and its viewer."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": definitions["$defs"],
+            "headers": RESPONSE_HEADERS,
+            "parameters": {
+                name: {"name": name, "in": "header", "required": False, **spec}
+                for name, spec in REQUEST_HEADERS.items()
+            },
+        },
+    }
+
+
+def _operation(
+    operation: Operation, operation_id: str, path_arguments: list[str], settings: Settings
+) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": PATH_PARAMETERS.get(name, {"type": "string"}),
+        }
+        for name in path_arguments
+    ]
+    if operation.query is not None:
+        parameters += _query_parameters(operation.query, settings)
+    parameters += [{"$ref": f"#/components/parameters/{name}"} for name in operation.request_headers]
+    spec: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": operation.summary,
+        "tags": [operation.tag],
+        "responses": {str(status): _reply(reply) for status, reply in operation.replies.items()},
+    }
+    if operation.description:
+        spec["description"] = operation.description
+    if parameters:
+        spec["parameters"] = parameters
+    if operation.body is not None:
+        schema = {"$ref": SCHEMA_REF.format(model=operation.body)}
+        spec["requestBody"] = {
+            "required": True,
+            "content": {media_type: {"schema": schema} for media_type in operation.body_media_types},
+        }
+    for status in (*operation.problems, *COMMON_PROBLEMS):
+        spec["responses"][str(status)] = _problem_reply(status)
+    spec.update(operation.extra)
+    return spec
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "description": reply.description,
+        "headers": _headers(("X-Request-ID", *reply.headers)),
+    }
+    if reply.schema is not None:
+        spec["content"] = {reply.media_type: {"schema": reply.schema}}
+    elif reply.body is not None:
+        name = reply.body.strip("[]")
+        schema: dict[str, Any] = {"$ref": SCHEMA_REF.format(model=name)}
+        if reply.body.startswith("["):
+            schema = {"type": "array", "items": schema}
+        spec["content"] = {reply.media_type: {"schema": schema}}
+    return spec
+
+
+def _problem_reply(status: int) -> dict[str, Any]:
+    headers = ("X-Request-ID", "Retry-After") if status == 503 else ("X-Request-ID",)
+    return {
+        "description": HTTPStatus(status).phrase,
+        "headers": _headers(headers),
+        "content": {"application/problem+json": {"schema": {"$ref": SCHEMA_REF.format(model="Problem")}}},
+    }
+
+
+def _headers(names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _query_parameters(model: type[BaseModel], settings: Settings) -> list[dict[str, Any]]:
+    """Query parameters from the model the view validates with; limits that are settings filled in."""
+    limits = {"per_page": {"maximum": settings.max_page_size, "default": settings.page_size}}
+    parameters = []
+    for name, schema in model.model_json_schema()["properties"].items():
+        schema = {key: value for key, value in schema.items() if key != "title"}
+        if "anyOf" in schema:  # optional in Python (None = use the setting), never null on the wire
+            (schema_without_null,) = [s for s in schema.pop("anyOf") if s.get("type") != "null"]
+            schema = {**schema_without_null, **{k: v for k, v in schema.items() if v is not None}}
+        schema.update(limits.get(name, {}))
+        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return parameters

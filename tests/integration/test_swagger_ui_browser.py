@@ -1,0 +1,97 @@
+"""A real browser opens /docs, finds the number operations and runs "Try it out" on GET /numbers.
+
+Headless Chromium from the system (Debian's `chromium`), driven by Playwright, against the app
+served on a free 127.0.0.1 port for the length of the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import ConsoleMessage, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail("Chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
+    return path
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_swagger_ui_lists_the_operations_and_runs_get_numbers(app: Flask, live_url: str) -> None:
+    created = app.test_client().post(
+        "/api/v1/numbers",
+        json={"value": "+55 84 91234-4321", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"},
+    )
+    assert created.status_code == 201
+    problems: list[str] = []
+
+    def note_problem(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("console", note_problem)
+            page.goto(f"{live_url}/docs")
+            for operation in (
+                "listNumbers",
+                "createNumber",
+                "getNumber",
+                "replaceNumber",
+                "patchNumber",
+                "deleteNumber",
+            ):
+                page.wait_for_selector(f"#operations-numbers-{operation}")
+            page.click("#operations-numbers-listNumbers .opblock-summary")
+            page.click("#operations-numbers-listNumbers .try-out__btn")
+            page.click("#operations-numbers-listNumbers .execute")
+            status = page.wait_for_selector(
+                "#operations-numbers-listNumbers .live-responses-table tbody .response-col_status"
+            )
+            assert status is not None
+            assert status.inner_text().strip() == "200"
+            body = page.inner_text(
+                "#operations-numbers-listNumbers .live-responses-table tbody .response-col_description"
+            )
+            assert "+55 84 91234-4321" in body
+            if screenshot := os.environ.get("SWAGGER_UI_SCREENSHOT"):
+                page.screenshot(path=screenshot, full_page=False)
+        finally:
+            browser.close()
+    assert problems == []  # no Content-Security-Policy violation, no failed script
