@@ -98,6 +98,10 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "Your id for this request (1-128 of A-Z a-z 0-9 . _ : -), echoed back and logged.",
+        "schema": {"type": "string"},
+    },
     "If-Match": {
         "description": "Write only if the number is still at one of these ETags (`*`: if it exists).",
         "schema": {"type": "string"},
@@ -170,7 +174,9 @@ def _operation(
     ]
     if operation.query is not None:
         parameters += _query_parameters(operation.query, settings)
-    parameters += [{"$ref": f"#/components/parameters/{name}"} for name in operation.request_headers]
+    parameters += [
+        {"$ref": f"#/components/parameters/{name}"} for name in ("X-Request-ID", *operation.request_headers)
+    ]
     spec: dict[str, Any] = {
         "operationId": operation_id,
         "summary": operation.summary,
