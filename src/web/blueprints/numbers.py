@@ -23,6 +23,8 @@ from src.web.schemas import ListParams, NumberIn, NumberOut, NumberPatch
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
 NUMBER_ID = "<int:number_id>"
 _number_list = TypeAdapter(list[NumberOut])
+STORED_NUMBER = Reply("The number as stored now.", "NumberOut", ("ETag",))
+BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
 
 
 @bp.get("")
@@ -106,8 +108,8 @@ def get_number(number_id: int) -> Response:
         "replaceNumber",
         "Replace every field of a number",
         "numbers",
-        {200: Reply("The number as stored now.", "NumberOut", ("ETag",))},
-        problems=(400, 404, 409, 412, 413, 415, 422),
+        {200: STORED_NUMBER},
+        problems=BODY_WRITE_PROBLEMS,
         body="NumberIn",
         request_headers=("If-Match",),
     )
@@ -125,8 +127,8 @@ def replace_number(number_id: int) -> Response:
         "patchNumber",
         "Change some fields of a number (JSON merge patch, RFC 7396)",
         "numbers",
-        {200: Reply("The number as stored now.", "NumberOut", ("ETag",))},
-        problems=(400, 404, 409, 412, 413, 415, 422),
+        {200: STORED_NUMBER},
+        problems=BODY_WRITE_PROBLEMS,
         body="NumberPatch",
         body_media_types=("application/merge-patch+json", "application/json"),
         request_headers=("If-Match",),
