@@ -20,8 +20,16 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 venv: $(INSTALLED) ## Create or update .venv
 
+# For `make run` only: a local admin made on first start. Production sets its own, with no default.
+ADMIN_EMAIL ?= admin@localhost
+ADMIN_PASSWORD ?= local-admin-password
+
 run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless DATABASE_URL is set)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Log in (local admin $(ADMIN_EMAIL), created on first start if there is no user yet):"
+	@echo "  curl -s -X POST http://127.0.0.1:$(PORT)/api/v1/auth/tokens -H 'Content-Type: application/json' \\"
+	@echo "    -d '{\"email\": \"$(ADMIN_EMAIL)\", \"password\": \"$(ADMIN_PASSWORD)\"}'"
+	@echo "then send the token as 'Authorization: Bearer <token>' (Swagger UI: the Authorize button)."
+	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: lint ## Lint, then unit and integration tests (SQLite and a PostgreSQL the suite starts)
 	$(BIN)/pytest

@@ -1,25 +1,33 @@
 """Shared fixtures (after Flask's tutorial): `app`, `client`, `runner`.
 
 `app` needs a `database_url`, which tests/integration/conftest.py provides for each backend;
-unit tests use neither Flask nor a database.
+unit tests use neither Flask nor a database. `client` is a supervisor with a real bearer token,
+so specs of the inventory read as before; `client_as(app, role)` gives any other caller.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from src.application.create_user import NewUser
+from src.application.issue_token import Credentials
 from src.infrastructure.settings import Settings
 from src.web.app import create_app
 from src.web.inventory import inventory
 
+# Production hashes with scrypt; tests use a cheap hash so that logging in costs microseconds.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
+TEST_PASSWORD = "correct horse battery"
+
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    return Settings(database_url=database_url, password_hash_method=FAST_PASSWORD_HASH)
 
 
 @pytest.fixture
@@ -31,9 +39,40 @@ def app(settings: Settings) -> Iterator[Flask]:
         inventory().engine.dispose()
 
 
+def token_for(app: Flask, role: str) -> str:
+    """A new user of `role` and a bearer token of theirs."""
+    email = f"{role}-{uuid.uuid4().hex[:10]}@test.example"
+    with app.app_context():
+        inventory().create_user(NewUser(email, TEST_PASSWORD, role))
+        return inventory().issue_token(Credentials(email, TEST_PASSWORD)).token
+
+
+def client_as(app: Flask, role: str | None) -> FlaskClient:
+    """A test client sending a token of a new `role` user; None for an anonymous one."""
+    client = app.test_client()
+    if role is not None:
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role)}"
+    return client
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return client_as(app, "supervisor")
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
+    return client_as(app, None)
+
+
+@pytest.fixture
+def viewer_client(app: Flask) -> FlaskClient:
+    return client_as(app, "viewer")
+
+
+@pytest.fixture
+def admin_client(app: Flask) -> FlaskClient:
+    return client_as(app, "admin")
 
 
 @pytest.fixture

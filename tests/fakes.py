@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
-from src.application.ports import IdempotencyRepository, NumberRepository, UnitOfWork
+from src.application.ports import (
+    IdempotencyRepository,
+    LoginFailureRepository,
+    NumberRepository,
+    PasswordHasher,
+    TokenRepository,
+    UnitOfWork,
+    UserRepository,
+)
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
+from src.domain.users import EmailAddress, User
 
 
 class FakeNumberRepository(NumberRepository):
@@ -60,6 +70,82 @@ class FakeIdempotencyRepository(IdempotencyRepository):
         self.records[record.key] = record
 
 
+class FakeUserRepository(UserRepository):
+    def __init__(self) -> None:
+        self._users: dict[int, User] = {}
+        self._next_id = 1
+
+    def add(self, user: User) -> None:
+        if self.get_by_email(user.email) is not None:
+            raise DuplicateRecord(f"email {user.email}")
+        user.id = self._next_id
+        self._next_id += 1
+        self._users[user.id] = user
+
+    def get(self, user_id: int) -> User | None:
+        return self._users.get(user_id)
+
+    def get_by_email(self, email: EmailAddress) -> User | None:
+        return next((u for u in self._users.values() if u.email == email), None)
+
+    def list(self) -> Sequence[User]:
+        return sorted(self._users.values(), key=lambda u: u.id or 0)
+
+    def count(self) -> int:
+        return len(self._users)
+
+    def count_active_admins(self) -> int:
+        return sum(1 for user in self._users.values() if user.is_active_admin)
+
+    def delete(self, user: User) -> None:
+        assert user.id is not None
+        del self._users[user.id]
+
+
+class FakeTokenRepository(TokenRepository):
+    def __init__(self) -> None:
+        self.tokens: dict[str, AccessToken] = {}
+
+    def add(self, token: AccessToken) -> None:
+        self.tokens[token.token_hash] = token
+
+    def get(self, token_hash: str) -> AccessToken | None:
+        return self.tokens.get(token_hash)
+
+    def revoke_all_of(self, user_id: int, now: datetime) -> None:
+        for token in self.tokens.values():
+            if token.user_id == user_id and token.revoked_at is None:
+                token.revoked_at = now
+
+
+class FakeLoginFailureRepository(LoginFailureRepository):
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, datetime]] = []
+
+    def record(self, email: str, at: datetime) -> None:
+        self.failures.append((email, at))
+
+    def since(self, email: str, start: datetime) -> Sequence[datetime]:
+        return [at for who, at in self.failures if who == email and at > start]
+
+    def clear(self, email: str) -> None:
+        self.failures = [(who, at) for who, at in self.failures if who != email]
+
+
+class FakePasswordHasher(PasswordHasher):
+    """Reversible on purpose: only tests use it, to stay fast. It counts its checks."""
+
+    def __init__(self) -> None:
+        self.verifications = 0
+
+    def hash(self, password: str) -> str:
+        return "fake$" + password[::-1]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verifications += 1
+        return password_hash == self.hash(password)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Shares one repository across units of work, like one database across transactions.
 
@@ -69,6 +155,9 @@ class FakeUnitOfWork(UnitOfWork):
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
         self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
+        self.users: FakeUserRepository = FakeUserRepository()
+        self.tokens: FakeTokenRepository = FakeTokenRepository()
+        self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
         self.committed = False
         self.commit_error: Exception | None = None
 

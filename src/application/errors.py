@@ -59,3 +59,48 @@ class DuplicateRecord(ApplicationError):
 
 class StorageUnavailable(ApplicationError):
     """The store cannot be reached now; the same request may succeed later."""
+
+
+class Unauthenticated(ApplicationError):
+    """No usable bearer token: none given, or unknown, expired or revoked."""
+
+    def __init__(self, token_given: bool) -> None:
+        super().__init__(
+            "the token is invalid, expired or revoked; log in again"
+            if token_given
+            else "send a bearer token (Authorization: Bearer <token>); get one at POST /api/v1/auth/tokens"
+        )
+        self.token_given = token_given
+
+
+class Forbidden(ApplicationError):
+    def __init__(self, role: str, permission: str) -> None:
+        super().__init__(f"a {role} may not do this (it needs the {permission} permission)")
+
+
+class InvalidCredentials(ApplicationError):
+    def __init__(self) -> None:
+        super().__init__("wrong email or password")
+
+
+class TooManyLoginAttempts(ApplicationError):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many failed logins for this email; try again in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class UserNotFound(ApplicationError):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"there is no user with id {user_id}")
+
+
+class UserAlreadyExists(ApplicationError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a user with the email {email} already exists")
+
+
+class LastActiveAdmin(ApplicationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the last active admin cannot be removed, demoted or deactivated; make another admin first"
+        )

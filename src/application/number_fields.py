@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from src.domain.errors import DomainError, InvalidNumberData
+from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog, Money, parse_amount
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
@@ -61,23 +61,14 @@ class ParsedFields:
 
 
 def parse_fields(changes: Mapping[str, object], currencies: CurrencyCatalog) -> ParsedFields:
-    """Parse each given field; raise InvalidNumberData naming every bad field at once."""
+    """Parse each given field; raise InvalidFields naming every bad field at once."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"not number fields: {sorted(unknown)}")
-    errors: list[DomainError] = []
+    errors = FieldErrors()
 
     def parse(field: str, parser: Callable[[object], T]) -> T | None:
-        if field not in changes:
-            return None
-        raw = changes[field]
-        try:
-            if raw is None:
-                raise DomainError("must not be null: every number has one")
-            return parser(raw)
-        except DomainError as error:
-            errors.append(error.on_field(field))
-            return None
+        return errors.parse(field, _not_null(parser), changes[field]) if field in changes else None
 
     parsed = ParsedFields(
         phone_number=parse("value", PhoneNumber.parse),
@@ -85,6 +76,14 @@ def parse_fields(changes: Mapping[str, object], currencies: CurrencyCatalog) -> 
         setup_amount=parse("setup_price", parse_amount),
         currency=parse("currency", currencies.parse),
     )
-    if errors:
-        raise InvalidNumberData(errors)
+    errors.raise_if_any()
     return parsed
+
+
+def _not_null(parser: Callable[[object], T]) -> Callable[[object], T]:
+    def parse(raw: object) -> T:
+        if raw is None:
+            raise DomainError("must not be null: every number has one")
+        return parser(raw)
+
+    return parse

@@ -8,9 +8,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
+from src.domain.users import EmailAddress, User
 
 
 class NumberRepository(abc.ABC):
@@ -45,11 +47,72 @@ class IdempotencyRepository(abc.ABC):
         """Store `record`, first forgetting every record expired at `now` (its key among them)."""
 
 
+class UserRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, user: User) -> None:
+        """Store a new user and give it its id at once; raises DuplicateRecord on a taken email."""
+
+    @abc.abstractmethod
+    def get(self, user_id: int) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_email(self, email: EmailAddress) -> User | None: ...
+
+    @abc.abstractmethod
+    def list(self) -> Sequence[User]:
+        """Users ordered by id."""
+
+    @abc.abstractmethod
+    def count(self) -> int: ...
+
+    @abc.abstractmethod
+    def count_active_admins(self) -> int: ...
+
+    @abc.abstractmethod
+    def delete(self, user: User) -> None:
+        """Remove the user and every token of theirs."""
+
+
+class TokenRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, token: AccessToken) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, token_hash: str) -> AccessToken | None: ...
+
+    @abc.abstractmethod
+    def revoke_all_of(self, user_id: int, now: datetime) -> None: ...
+
+
+class LoginFailureRepository(abc.ABC):
+    """Failed logins per (lower-cased) email, kept in the store so every process sees them."""
+
+    @abc.abstractmethod
+    def record(self, email: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def since(self, email: str, start: datetime) -> Sequence[datetime]: ...
+
+    @abc.abstractmethod
+    def clear(self, email: str) -> None: ...
+
+
+class PasswordHasher(abc.ABC):
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
 class UnitOfWork(abc.ABC):
     """One transaction: whatever is not committed explicitly is rolled back on exit."""
 
     numbers: NumberRepository
     idempotency_keys: IdempotencyRepository
+    users: UserRepository
+    tokens: TokenRepository
+    login_failures: LoginFailureRepository
 
     def __enter__(self) -> Self:
         return self

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from src.domain.money import Currency
 from src.domain.numbers import Number
+from src.domain.users import Role, User
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,23 @@ class NumberPage:
     @property
     def last_page(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class UserResult:
+    id: int
+    email: str
+    role: Role
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> UserResult:
+        assert user.id is not None, "only stored users are results"
+        return cls(id=user.id, email=user.email.value, role=user.role, active=user.active)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # the secret: shown once, stored only as a hash
+    expires_at: datetime
+    user: UserResult

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -34,9 +37,27 @@ class CurrencyMismatch(DomainError):
     pass
 
 
-class InvalidNumberData(DomainError):
+class InvalidFields(DomainError):
     """Several fields are wrong at once; all of them are reported, not just the first."""
 
     def __init__(self, errors: Iterable[DomainError]) -> None:
         self.errors = tuple(errors)
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+
+class FieldErrors:
+    """Parses several fields and collects what is wrong with each, so all are reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def parse(self, field: str, parser: Callable[[object], T], raw: object) -> T | None:
+        try:
+            return parser(raw)
+        except DomainError as error:
+            self.errors.append(error.on_field(field))
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidFields(self.errors)

@@ -42,6 +42,7 @@ def _create_sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         # WAL lets the dev server's threads read while one writes.
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")  # so a deleted user's tokens go with them
         cursor.close()
 
     return engine

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import composite, registry
 
+from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
 from src.domain.money import Money
 from src.domain.numbers import Number
-from src.infrastructure.tables import idempotency_keys, metadata, numbers
+from src.domain.users import User
+from src.infrastructure.tables import access_tokens, idempotency_keys, metadata, numbers, users
 
 mapper_registry = registry(metadata=metadata)
 
@@ -34,3 +36,5 @@ def start_mappers() -> None:
         },
     )
     mapper_registry.map_imperatively(IdempotencyRecord, idempotency_keys)
+    mapper_registry.map_imperatively(User, users)
+    mapper_registry.map_imperatively(AccessToken, access_tokens)

@@ -3,15 +3,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
-from src.application.ports import IdempotencyRepository, NumberRepository
+from src.application.ports import (
+    IdempotencyRepository,
+    LoginFailureRepository,
+    NumberRepository,
+    TokenRepository,
+    UserRepository,
+)
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
+from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.storage_errors import translated_storage_errors
-from src.infrastructure.tables import MAX_ID, idempotency_keys, numbers
+from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
@@ -54,3 +62,72 @@ class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
     def add(self, record: IdempotencyRecord, now: datetime) -> None:
         self._session.execute(delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now))
         self._session.add(record)
+
+
+class SqlAlchemyUserRepository(UserRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user: User) -> None:
+        self._session.add(user)
+        with translated_storage_errors():
+            self._session.flush()
+
+    def get(self, user_id: int) -> User | None:
+        if not 0 < user_id <= MAX_ID:
+            return None
+        return self._session.get(User, user_id)
+
+    def get_by_email(self, email: EmailAddress) -> User | None:
+        return self._session.scalars(select(User).where(users.c.email == email)).one_or_none()
+
+    def list(self) -> Sequence[User]:
+        return self._session.scalars(select(User).order_by(users.c.id)).all()
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(users)) or 0
+
+    def count_active_admins(self) -> int:
+        active_admins = (
+            select(func.count()).select_from(users).where(users.c.active, users.c.role == Role.ADMIN)
+        )
+        return self._session.scalar(active_admins) or 0
+
+    def delete(self, user: User) -> None:
+        self._session.execute(delete(access_tokens).where(access_tokens.c.user_id == user.id))
+        self._session.delete(user)
+
+
+class SqlAlchemyTokenRepository(TokenRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, token: AccessToken) -> None:
+        self._session.add(token)
+
+    def get(self, token_hash: str) -> AccessToken | None:
+        return self._session.get(AccessToken, token_hash)
+
+    def revoke_all_of(self, user_id: int, now: datetime) -> None:
+        self._session.execute(
+            update(access_tokens)
+            .where(access_tokens.c.user_id == user_id, access_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+class SqlAlchemyLoginFailureRepository(LoginFailureRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, email: str, at: datetime) -> None:
+        self._session.execute(insert(login_failures).values(email=email, failed_at=at))
+
+    def since(self, email: str, start: datetime) -> Sequence[datetime]:
+        recent = select(login_failures.c.failed_at).where(
+            login_failures.c.email == email, login_failures.c.failed_at > start
+        )
+        return self._session.scalars(recent).all()
+
+    def clear(self, email: str) -> None:
+        self._session.execute(delete(login_failures).where(login_failures.c.email == email))

@@ -30,6 +30,10 @@ class Settings:
     debug: bool = False
     idempotency_ttl_seconds: int = 24 * 60 * 60
     cors_origins: tuple[str, ...] = ()
+    token_ttl_seconds: int = 12 * 60 * 60
+    password_hash_method: str = "scrypt"  # noqa: S105 - a hashing method, not a secret
+    admin_email: str | None = None
+    admin_password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -38,6 +42,10 @@ class Settings:
             raise SettingsError("MAX_BODY_BYTES must be positive")
         if self.log_format not in LOG_FORMATS:
             raise SettingsError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if self.token_ttl_seconds < 1:
+            raise SettingsError("TOKEN_TTL_SECONDS must be positive")
+        if bool(self.admin_email) != bool(self.admin_password):
+            raise SettingsError("ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither")
         if self.idempotency_ttl_seconds < 1:
             raise SettingsError("IDEMPOTENCY_TTL_SECONDS must be positive")
         if any(not origin.startswith(("http://", "https://")) for origin in self.cors_origins):
@@ -61,6 +69,10 @@ class Settings:
             idempotency_ttl_seconds=_integer(
                 env, "IDEMPOTENCY_TTL_SECONDS", defaults.idempotency_ttl_seconds
             ),
+            token_ttl_seconds=_integer(env, "TOKEN_TTL_SECONDS", defaults.token_ttl_seconds),
+            password_hash_method=env.get("PASSWORD_HASH_METHOD") or defaults.password_hash_method,
+            admin_email=env.get("ADMIN_EMAIL") or None,
+            admin_password=env.get("ADMIN_PASSWORD") or None,
             cors_origins=tuple(
                 origin.strip().rstrip("/")
                 for origin in (env.get("CORS_ORIGINS") or "").split(",")

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
-from src.infrastructure.types import E164, Amount, CurrencyCode, NumberResultJson, UtcDateTime
+from src.infrastructure.types import (
+    E164,
+    Amount,
+    CurrencyCode,
+    EmailType,
+    NumberResultJson,
+    RoleType,
+    UtcDateTime,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -40,4 +59,36 @@ idempotency_keys = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("outcome", NumberResultJson(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# Emails are stored lower-cased, so the unique constraint is case-insensitive.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", EmailType(), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", RoleType(), nullable=False),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("email"),
+    CheckConstraint("role IN ('admin', 'supervisor', 'viewer')", name="role_known"),
+)
+
+# Only the SHA-256 of each token; the secret itself is shown once, to its owner.
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    Index("ix_login_failures_email_failed_at", "email", "failed_at"),
 )

@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeEngine
 from src.application.results import NumberResult
 from src.domain.money import Currency
 from src.domain.phone_numbers import PhoneNumber
+from src.domain.users import EmailAddress, Role
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -113,3 +114,25 @@ class NumberResultJson(TypeDecorator[NumberResult]):
             setup_price=Decimal(fields["setup_price"]),
             currency=Currency(fields["currency"]),
         )
+
+
+class EmailType(TypeDecorator[EmailAddress]):
+    impl = String(254)
+    cache_ok = True
+
+    def process_bind_param(self, value: EmailAddress | str | None, dialect: Dialect) -> str | None:
+        return value.value if isinstance(value, EmailAddress) else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EmailAddress | None:
+        return None if value is None else EmailAddress(value)
+
+
+class RoleType(TypeDecorator[Role]):
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Role | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Role | None:
+        return None if value is None else Role(value)

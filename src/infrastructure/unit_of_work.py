@@ -8,7 +8,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from src.application.errors import StorageUnavailable
 from src.application.ports import UnitOfWork
-from src.infrastructure.repositories import SqlAlchemyIdempotencyRepository, SqlAlchemyNumberRepository
+from src.infrastructure.repositories import (
+    SqlAlchemyIdempotencyRepository,
+    SqlAlchemyLoginFailureRepository,
+    SqlAlchemyNumberRepository,
+    SqlAlchemyTokenRepository,
+    SqlAlchemyUserRepository,
+)
 from src.infrastructure.storage_errors import is_unavailable, translated_storage_errors
 
 
@@ -22,6 +28,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.session = self._session_factory()
         self.numbers = SqlAlchemyNumberRepository(self.session)
         self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
+        self.users = SqlAlchemyUserRepository(self.session)
+        self.tokens = SqlAlchemyTokenRepository(self.session)
+        self.login_failures = SqlAlchemyLoginFailureRepository(self.session)
         return super().__enter__()
 
     def __exit__(

@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
+from src.application.authorize_request import AuthorizeRequest
 from src.application.create_number import CreateNumber
+from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
+from src.application.delete_user import DeleteUser
+from src.application.ensure_first_admin import EnsureFirstAdmin
+from src.application.errors import StorageUnavailable
 from src.application.get_number import GetNumber
+from src.application.get_user import GetUser
+from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
+from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
 from src.application.ports import UnitOfWork
 from src.application.replace_number import ReplaceNumber
+from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
+from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
 from src.infrastructure.database import create_database_engine, create_session_factory
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.orm import start_mappers
+from src.infrastructure.passwords import WerkzeugPasswordHasher
 from src.infrastructure.settings import Settings
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.access_log import register_access_log
-from src.web.blueprints import docs, health, numbers
+from src.web.auth import register_authorization
+from src.web.blueprints import auth, docs, health, numbers, users
 from src.web.cli import register_commands
 from src.web.errors import register_error_handlers
 from src.web.http_policies import register_http_policies
 from src.web.inventory import EXTENSION_KEY, Inventory
 from src.web.request_ids import RequestIdFilter, register_request_ids
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -39,10 +54,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_request_ids(app)
     register_access_log(app)
     register_http_policies(app, settings.cors_origins)
+    register_authorization(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    create_first_admin(app.extensions[EXTENSION_KEY], settings)
     return app
+
+
+def create_first_admin(served: Inventory, settings: Settings) -> None:
+    """ADMIN_EMAIL/ADMIN_PASSWORD make the first admin of a fresh install, however the app starts."""
+    if not (settings.admin_email and settings.admin_password):
+        return
+    try:
+        if served.ensure_first_admin(settings.admin_email, settings.admin_password):
+            logger.info("created the first admin, %s", settings.admin_email)
+    except StorageUnavailable:
+        logger.warning("the database is not reachable yet: the first admin was not created")
 
 
 def build_inventory(settings: Settings) -> Inventory:
@@ -50,6 +78,7 @@ def build_inventory(settings: Settings) -> Inventory:
     engine = create_database_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     currencies = CurrencyCatalog(settings.currencies)
+    hasher = WerkzeugPasswordHasher(settings.password_hash_method)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -70,6 +99,15 @@ def build_inventory(settings: Settings) -> Inventory:
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(uow, currencies),
+        authorize_request=AuthorizeRequest(uow, utc_now),
+        issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
+        revoke_token=RevokeToken(uow, utc_now),
+        create_user=CreateUser(uow, hasher),
+        list_users=ListUsers(uow),
+        get_user=GetUser(uow),
+        update_user=UpdateUser(uow, utc_now),
+        delete_user=DeleteUser(uow),
+        ensure_first_admin=EnsureFirstAdmin(uow, hasher),
     )
 
 
@@ -81,3 +119,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(numbers.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(users.bp)

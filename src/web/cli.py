@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from src.application.create_user import NewUser
 from src.infrastructure.demo_data import demo_numbers
 from src.web.inventory import inventory
 
@@ -24,5 +25,22 @@ def seed_command(count: int) -> None:
     click.echo(f"seeded {added} new numbers ({count - added} were already there)")
 
 
+@click.group("users")
+def users_group() -> None:
+    """Manage user accounts from the command line."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True, help="The user's email address.")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "viewer"]), required=True)
+@with_appcontext
+def create_user_command(email: str, role: str) -> None:
+    """Create a user. The password is asked for (or read from standard input), never an argument."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = inventory().create_user(NewUser(email, password, role))
+    click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(users_group)

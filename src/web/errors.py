@@ -13,14 +13,21 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from src.application.errors import (
+    Forbidden,
     IdempotencyKeyReused,
+    InvalidCredentials,
+    LastActiveAdmin,
     NumberAlreadyExists,
     NumberChangedMeanwhile,
     NumberNotFound,
     StorageUnavailable,
+    TooManyLoginAttempts,
+    Unauthenticated,
+    UserAlreadyExists,
+    UserNotFound,
     VersionMismatch,
 )
-from src.domain.errors import DomainError, InvalidNumberData
+from src.domain.errors import DomainError, InvalidFields
 from src.web.schemas import WIRE_FIELDS, FieldError, Problem, wire_name
 
 logger = logging.getLogger(__name__)
@@ -62,6 +69,13 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(VersionMismatch, _version_mismatch)
     app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
+    app.register_error_handler(Unauthenticated, _unauthenticated)
+    app.register_error_handler(InvalidCredentials, _invalid_credentials)
+    app.register_error_handler(Forbidden, _forbidden)
+    app.register_error_handler(TooManyLoginAttempts, _too_many_login_attempts)
+    app.register_error_handler(UserNotFound, _user_not_found)
+    app.register_error_handler(UserAlreadyExists, _user_already_exists)
+    app.register_error_handler(LastActiveAdmin, _last_active_admin)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -72,9 +86,9 @@ def _invalid_request(error: ValidationError) -> Response:
 
 
 def _invalid_number(error: DomainError) -> Response:
-    causes = error.errors if isinstance(error, InvalidNumberData) else (error,)
+    causes = error.errors if isinstance(error, InvalidFields) else (error,)
     errors = [FieldError(field=wire_name(cause.field or ""), message=cause.message) for cause in causes]
-    return problem(422, "the number is not valid: see errors", kind="validation-error", errors=errors)
+    return problem(422, "the request is not valid: see errors", kind="validation-error", errors=errors)
 
 
 def _not_found(error: NumberNotFound) -> Response:
@@ -96,6 +110,41 @@ def _version_mismatch(error: VersionMismatch) -> Response:
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
     errors = [FieldError(field="Idempotency-Key", message="was already used with a different request body")]
     return problem(422, str(error), kind="idempotency-key-reused", errors=errors)
+
+
+BEARER_CHALLENGE = 'Bearer realm="number-inventory"'
+
+
+def _unauthenticated(error: Unauthenticated) -> Response:
+    challenge = BEARER_CHALLENGE + (', error="invalid_token"' if error.token_given else "")
+    return problem(401, str(error), kind="unauthenticated", headers={"WWW-Authenticate": challenge})
+
+
+def _invalid_credentials(error: InvalidCredentials) -> Response:
+    return problem(
+        401, str(error), kind="invalid-credentials", headers={"WWW-Authenticate": BEARER_CHALLENGE}
+    )
+
+
+def _forbidden(error: Forbidden) -> Response:
+    return problem(403, str(error), kind="forbidden")
+
+
+def _too_many_login_attempts(error: TooManyLoginAttempts) -> Response:
+    headers = {"Retry-After": str(error.retry_after_seconds)}
+    return problem(429, str(error), kind="too-many-login-attempts", headers=headers)
+
+
+def _user_not_found(error: UserNotFound) -> Response:
+    return problem(404, str(error), kind="user-not-found")
+
+
+def _user_already_exists(error: UserAlreadyExists) -> Response:
+    return problem(409, str(error), kind="user-already-exists")
+
+
+def _last_active_admin(error: LastActiveAdmin) -> Response:
+    return problem(409, str(error), kind="last-active-admin")
 
 
 def _unavailable(error: StorageUnavailable) -> Response:

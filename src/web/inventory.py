@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import Engine
 
+from src.application.authorize_request import AuthorizeRequest
 from src.application.create_number import CreateNumber
+from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
+from src.application.delete_user import DeleteUser
+from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.get_number import GetNumber
+from src.application.get_user import GetUser
+from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
+from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
 from src.application.replace_number import ReplaceNumber
+from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
+from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
 from src.infrastructure.settings import Settings
 
@@ -32,6 +41,15 @@ class Inventory:
     patch_number: PatchNumber
     delete_number: DeleteNumber
     seed_numbers: SeedNumbers
+    authorize_request: AuthorizeRequest
+    issue_token: IssueToken
+    revoke_token: RevokeToken
+    create_user: CreateUser
+    list_users: ListUsers
+    get_user: GetUser
+    update_user: UpdateUser
+    delete_user: DeleteUser
+    ensure_first_admin: EnsureFirstAdmin
 
 
 def inventory() -> Inventory:

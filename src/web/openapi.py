@@ -16,8 +16,21 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from src.domain.users import Permission
 from src.infrastructure.settings import Settings
-from src.web.schemas import HealthStatus, NumberIn, NumberOut, NumberPatch, Problem
+from src.web.schemas import (
+    HealthStatus,
+    MeOut,
+    NumberIn,
+    NumberOut,
+    NumberPatch,
+    Problem,
+    TokenOut,
+    TokenRequest,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 
 API_TITLE = "Number inventory API"
 API_VERSION = "1.0.0"
@@ -28,8 +41,18 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (NumberOut, "serialization"),
     (Problem, "serialization"),
     (HealthStatus, "serialization"),
+    (TokenRequest, "validation"),
+    (TokenOut, "serialization"),
+    (MeOut, "serialization"),
+    (UserIn, "validation"),
+    (UserPatch, "validation"),
+    (UserOut, "serialization"),
 ]
-PATH_PARAMETERS = {"number_id": {"type": "integer", "minimum": 1}}
+PATH_PARAMETERS = {
+    "number_id": {"type": "integer", "minimum": 1},
+    "user_id": {"type": "integer", "minimum": 1},
+}
+BEARER = "bearerAuth"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -55,6 +78,9 @@ class Operation:
     request_headers: tuple[str, ...] = ()
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the caller must be allowed to do; None = anyone. The authorization hook enforces
+    # exactly this, so the document and the behaviour cannot disagree. Deny by default.
+    permission: Permission | None = Permission.MANAGE_USERS
 
 
 def documented(operation: Operation) -> Callable[[View], View]:
@@ -92,6 +118,7 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "description": "Seconds to wait before trying again.",
         "schema": {"type": "integer", "minimum": 0},
     },
+    "WWW-Authenticate": {"description": "How to authenticate: `Bearer`.", "schema": {"type": "string"}},
     "Idempotent-Replayed": {
         "description": "`true` when this replays the response to an earlier request with the same key.",
         "schema": {"type": "string", "enum": ["true"]},
@@ -156,7 +183,15 @@ def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
                 name: {"name": name, "in": "header", "required": False, **spec}
                 for name, spec in REQUEST_HEADERS.items()
             },
+            "securitySchemes": {
+                BEARER: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from POST /api/v1/auth/tokens.",
+                }
+            },
         },
+        "security": [{BEARER: []}],
     }
 
 
@@ -193,7 +228,15 @@ def _operation(
             "required": True,
             "content": {media_type: {"schema": schema} for media_type in operation.body_media_types},
         }
-    for status in (*operation.problems, *COMMON_PROBLEMS):
+    problems = operation.problems
+    if operation.permission is None:
+        spec["security"] = []
+    else:
+        problems = (*problems, 401, 403)
+        spec["description"] = (
+            f"{operation.description}\n\nNeeds the `{operation.permission}` permission.".strip()
+        )
+    for status in (*problems, *COMMON_PROBLEMS):
         spec["responses"][str(status)] = _problem_reply(status)
     spec.update(operation.extra)
     return spec
@@ -216,7 +259,11 @@ def _reply(reply: Reply) -> dict[str, Any]:
 
 
 def _problem_reply(status: int) -> dict[str, Any]:
-    headers = ("X-Request-ID", "Retry-After") if status == 503 else ("X-Request-ID",)
+    headers: tuple[str, ...] = ("X-Request-ID",)
+    if status in (429, 503):
+        headers += ("Retry-After",)
+    elif status == 401:
+        headers += ("WWW-Authenticate",)
     return {
         "description": HTTPStatus(status).phrase,
         "headers": _headers(headers),

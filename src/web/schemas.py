@@ -3,6 +3,7 @@ the domain judges values, so a rule lives in one place."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    StrictBool,
     StrictInt,
     StrictStr,
     ValidationInfo,
@@ -20,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from src.application.number_fields import NumberData
-from src.application.results import NumberResult
+from src.application.results import IssuedToken, NumberResult, UserResult
 from src.domain.money import CurrencyCatalog
 
 MAX_PAGE = 2**31 - 1
@@ -144,6 +146,56 @@ class Problem(BaseModel):
 
 class HealthStatus(BaseModel):
     status: str = Field(examples=["ok"])
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: StrictStr = Field(examples=["admin@localhost"])
+    password: StrictStr = Field(repr=False)
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Send it as `Authorization: Bearer <token>`. Shown only once.")
+    expiresAt: datetime  # noqa: N815 - the frontend's camelCase
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> TokenOut:
+        return cls(token=issued.token, expiresAt=issued.expires_at)
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    role: str = Field(examples=["supervisor"])
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: StrictStr = Field(examples=["ana@example.com"])
+    password: StrictStr = Field(repr=False, description="10 to 256 characters.")
+    role: StrictStr = Field(examples=["viewer"], description="admin, supervisor or viewer")
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: StrictStr | None = Field(None, description="admin, supervisor or viewer")
+    active: StrictBool | None = Field(None, description="false deactivates the user and revokes their tokens")
+
+
+class UserOut(BaseModel):
+    """A user as responses show it: never a password or its hash."""
+
+    id: int
+    email: str
+    role: str
+    active: bool
+
+    @classmethod
+    def of(cls, user: UserResult) -> UserOut:
+        return cls(id=user.id, email=user.email, role=user.role.value, active=user.active)
 
 
 def wire_name(field: str) -> str:

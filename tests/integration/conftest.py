@@ -24,6 +24,8 @@ BACKENDS = [
     pytest.param("sqlite", marks=pytest.mark.sqlite),
     pytest.param("postgresql", marks=pytest.mark.postgresql),
 ]
+# For the tests that need a real server (races, locks): the PostgreSQL backend alone.
+only_postgresql = pytest.mark.parametrize("database_url", [BACKENDS[1]], indirect=True)
 
 
 def alembic_config(url: str) -> Config:

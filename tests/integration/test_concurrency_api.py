@@ -19,7 +19,9 @@ from src.infrastructure.database import create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.tables import numbers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from tests.conftest import client_as
 from tests.factories import NumberFactory
+from tests.integration.conftest import only_postgresql
 
 NUMBERS = "/api/v1/numbers"
 EXAMPLE = {"value": "+55 84 91234-4321", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"}
@@ -40,12 +42,13 @@ def race(app: Flask, count: int, request: Callable[[FlaskClient], TestResponse])
     barrier = threading.Barrier(count)
     responses: list[TestResponse] = []
 
-    def send() -> None:
-        client = app.test_client()
+    clients = [client_as(app, "supervisor") for _ in range(count)]
+
+    def send(client: FlaskClient) -> None:
         barrier.wait()
         responses.append(request(client))
 
-    threads = [threading.Thread(target=send) for _ in range(count)]
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -113,7 +116,7 @@ def test_weak_foreign_or_garbled_tags_never_match(client: FlaskClient, if_match:
     )
 
 
-@pytest.mark.postgresql
+@only_postgresql
 def test_two_writers_of_one_version_cannot_both_commit(engine: Engine) -> None:
     """The database itself refuses the second write (UPDATE ... WHERE version = 1)."""
     start_mappers()
@@ -140,7 +143,7 @@ def test_two_writers_of_one_version_cannot_both_commit(engine: Engine) -> None:
         assert (stored.version, str(stored.setup_price.amount)) == (2, "1.00")
 
 
-@pytest.mark.postgresql
+@only_postgresql
 def test_racing_patches_on_one_version_have_exactly_one_winner(app: Flask, client: FlaskClient) -> None:
     post = created(client)
     etag = post.headers["ETag"]
@@ -190,7 +193,7 @@ def test_a_malformed_idempotency_key_is_422(client: FlaskClient, key: str) -> No
     assert client.get(NUMBERS).headers["X-Total-Count"] == "0"
 
 
-@pytest.mark.postgresql
+@only_postgresql
 def test_simultaneous_retries_with_one_key_create_one_number(app: Flask, engine: Engine) -> None:
     responses = race(
         app, 6, lambda racer: racer.post(NUMBERS, json=EXAMPLE, headers={"Idempotency-Key": "k"})

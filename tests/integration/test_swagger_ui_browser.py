@@ -16,6 +16,9 @@ from flask import Flask
 from playwright.sync_api import ConsoleMessage, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import client_as, token_for
+from tests.integration.conftest import only_postgresql
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -48,10 +51,10 @@ def live_url(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.mark.postgresql
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@only_postgresql
 def test_swagger_ui_lists_the_operations_and_runs_get_numbers(app: Flask, live_url: str) -> None:
-    created = app.test_client().post(
+    token = token_for(app, "viewer")
+    created = client_as(app, "supervisor").post(
         "/api/v1/numbers",
         json={"value": "+55 84 91234-4321", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"},
     )
@@ -78,6 +81,10 @@ def test_swagger_ui_lists_the_operations_and_runs_get_numbers(app: Flask, live_u
                 "deleteNumber",
             ):
                 page.wait_for_selector(f"#operations-numbers-{operation}")
+            page.click(".auth-wrapper .authorize")
+            page.fill(".auth-container input", token)
+            page.click(".auth-btn-wrapper .modal-btn.auth")
+            page.click(".btn-done")
             page.click("#operations-numbers-listNumbers .opblock-summary")
             page.click("#operations-numbers-listNumbers .try-out__btn")
             page.click("#operations-numbers-listNumbers .execute")

@@ -24,7 +24,7 @@ from src.application.number_fields import NumberData
 from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
 from src.application.seed_numbers import SeedNumbers
-from src.domain.errors import InvalidNumberData
+from src.domain.errors import InvalidFields
 from src.domain.money import Currency, CurrencyCatalog
 from tests.factories import NumberDataFactory, NumberFactory
 from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUnitOfWork
@@ -89,7 +89,7 @@ def test_a_lost_race_for_a_number_is_reported_as_already_exists(uow: FakeUnitOfW
 
 def test_reports_every_invalid_field_at_once(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory(value="+1 555", monthly_price="-1", setup_price="0.001", currency="GBP")
-    with pytest.raises(InvalidNumberData) as raised:
+    with pytest.raises(InvalidFields) as raised:
         create(uow, data)
     assert [error.field for error in raised.value.errors] == [
         "value",
@@ -188,7 +188,7 @@ def test_an_empty_patch_changes_nothing(uow: FakeUnitOfWork) -> None:
 
 def test_patch_cannot_remove_a_field(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    with pytest.raises(InvalidNumberData, match="setup_price: must not be null"):
+    with pytest.raises(InvalidFields, match="setup_price: must not be null"):
         PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"setup_price": None}))
     assert not uow.committed
 

@@ -20,6 +20,7 @@ OPENAPI_KEY = "number_inventory_openapi"
         "This API's OpenAPI 3.1 document",
         "docs",
         {200: Reply("The document.", schema={"type": "object"})},
+        permission=None,
     )
 )
 def openapi_document() -> Response:
@@ -37,6 +38,7 @@ def openapi_document() -> Response:
         "Swagger UI",
         "docs",
         {200: Reply("The page.", media_type="text/html", schema={"type": "string"})},
+        permission=None,
     )
 )
 def swagger_ui() -> str:
@@ -46,7 +48,11 @@ def swagger_ui() -> str:
 @bp.get("/")
 @documented(
     Operation(
-        "root", "Redirects to the documentation", "docs", {302: Reply("To /docs.", headers=("Location",))}
+        "root",
+        "Redirects to the documentation",
+        "docs",
+        {302: Reply("To /docs.", headers=("Location",))},
+        permission=None,
     )
 )
 def root() -> Response:

@@ -15,7 +15,11 @@ bp = Blueprint("health", __name__)
 @bp.get("/api/v1/healthz")
 @documented(
     Operation(
-        "healthz", "Is the process alive? (no database)", "probes", {200: Reply("Alive.", "HealthStatus")}
+        "healthz",
+        "Is the process alive? (no database)",
+        "probes",
+        {200: Reply("Alive.", "HealthStatus")},
+        permission=None,
     )
 )
 def healthz() -> Response:
@@ -26,7 +30,11 @@ def healthz() -> Response:
 @bp.get("/api/v1/readyz")
 @documented(
     Operation(
-        "readyz", "Can the service reach its database?", "probes", {200: Reply("Ready.", "HealthStatus")}
+        "readyz",
+        "Can the service reach its database?",
+        "probes",
+        {200: Reply("Ready.", "HealthStatus")},
+        permission=None,
     )
 )
 def readyz() -> Response:

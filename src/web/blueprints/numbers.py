@@ -14,10 +14,12 @@ from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
 from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
+from src.domain.users import Permission
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
+from src.web.responses import empty_response
 from src.web.schemas import ListParams, NumberIn, NumberOut, NumberPatch
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
@@ -42,6 +44,7 @@ BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
         },
         problems=(422,),
         query=ListParams,
+        permission=Permission.READ_NUMBERS,
     )
 )
 def list_numbers() -> Response:
@@ -68,6 +71,7 @@ def list_numbers() -> Response:
         problems=(400, 409, 413, 415, 422),
         body="NumberIn",
         request_headers=("Idempotency-Key",),
+        permission=Permission.WRITE_NUMBERS,
     )
 )
 def create_number() -> Response:
@@ -93,12 +97,13 @@ def create_number() -> Response:
         },
         problems=(404,),
         request_headers=("If-None-Match",),
+        permission=Permission.READ_NUMBERS,
     )
 )
 def get_number(number_id: int) -> Response:
     result = inventory().get_number(number_id)
     if not_modified_since_seen(result):
-        return _empty_response(304, etag_of(result))
+        return empty_response(304, etag_of(result))
     return _number_response(result)
 
 
@@ -112,6 +117,7 @@ def get_number(number_id: int) -> Response:
         problems=BODY_WRITE_PROBLEMS,
         body="NumberIn",
         request_headers=("If-Match",),
+        permission=Permission.WRITE_NUMBERS,
     )
 )
 def replace_number(number_id: int) -> Response:
@@ -132,6 +138,7 @@ def replace_number(number_id: int) -> Response:
         body="NumberPatch",
         body_media_types=("application/merge-patch+json", "application/json"),
         request_headers=("If-Match",),
+        permission=Permission.WRITE_NUMBERS,
     )
 )
 def patch_number(number_id: int) -> Response:
@@ -150,25 +157,18 @@ def patch_number(number_id: int) -> Response:
         {204: Reply("Deleted.")},
         problems=(404, 409, 412),
         request_headers=("If-Match",),
+        permission=Permission.WRITE_NUMBERS,
     )
 )
 def delete_number(number_id: int) -> Response:
     inventory().delete_number(DeleteNumberCommand(number_id, if_match_versions(number_id)))
-    return _empty_response(204)
+    return empty_response(204)
 
 
 def _number_response(result: NumberResult, status: int = 200) -> Response:
     body = NumberOut.of(result, inventory().currencies).model_dump_json()
     response = Response(body, status=status, mimetype="application/json")
     response.set_etag(etag_of(result))
-    return response
-
-
-def _empty_response(status: int, etag: str | None = None) -> Response:
-    response = Response(status=status)
-    del response.headers["Content-Type"]  # there is no body to describe
-    if etag is not None:
-        response.set_etag(etag)
     return response
 
 

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from src.application.access_tokens import hash_secret
+from src.application.errors import Forbidden, Unauthenticated
+from src.application.ports import Clock, UnitOfWorkFactory
+from src.application.results import UserResult
+from src.domain.users import Permission
+
+
+class AuthorizeRequest:
+    """Who holds this bearer token, and may they do what the request asks?"""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def __call__(self, secret: str | None, permission: Permission) -> UserResult:
+        if not secret:
+            raise Unauthenticated(token_given=False)
+        with self._uow_factory() as uow:
+            token = uow.tokens.get(hash_secret(secret))
+            usable = token is not None and token.usable_at(self._clock())
+            user = uow.users.get(token.user_id) if usable and token is not None else None
+            if user is None or not user.active:
+                raise Unauthenticated(token_given=True)
+            if not user.may(permission):
+                raise Forbidden(user.role.value, permission.value)
+            return UserResult.of(user)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from src.application.create_user import NewUser, parse_new_user
+from src.application.errors import DuplicateRecord
+from src.application.ports import PasswordHasher, UnitOfWorkFactory
+from src.domain.users import Role, User
+
+
+class EnsureFirstAdmin:
+    """Create an admin when there is no user at all (a fresh install); otherwise do nothing.
+
+    Several processes may start at once: the one that loses the race finds the user there.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+        self._uow_factory = uow_factory
+        self._hasher = hasher
+
+    def __call__(self, email: str, password: str) -> bool:
+        address, checked_password, role = parse_new_user(NewUser(email, password, Role.ADMIN.value))
+        with self._uow_factory() as uow:
+            if uow.users.count() > 0:
+                return False
+            try:
+                uow.users.add(User(address, self._hasher.hash(checked_password), role))
+                uow.commit()
+            except DuplicateRecord:
+                return False
+            return True

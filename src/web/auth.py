@@ -1,0 +1,42 @@
+"""Who is calling, and may they? Decided once per request, before any view runs.
+
+The permission an endpoint needs is the one its @documented operation declares (so the OpenAPI
+document says exactly what is enforced); an endpoint that declares nothing is admin-only.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from src.application.results import UserResult
+from src.domain.users import Permission
+from src.web.inventory import inventory
+from src.web.openapi import Operation
+
+
+def register_authorization(app: Flask) -> None:
+    @app.before_request
+    def _authorize() -> None:
+        if request.method == "OPTIONS" or request.endpoint is None:
+            return  # preflights, and 404/405 answers, need no identity
+        permission = required_permission(request.endpoint)
+        if permission is not None:
+            g.principal = inventory().authorize_request(bearer_token(), permission)
+
+
+def required_permission(endpoint: str) -> Permission | None:
+    if endpoint.rsplit(".", 1)[-1] == "static":
+        return None
+    operation: Operation | None = getattr(current_app.view_functions[endpoint], "openapi_operation", None)
+    return Permission.MANAGE_USERS if operation is None else operation.permission
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def principal() -> UserResult:
+    """The authorized caller (only in views that need a permission)."""
+    caller: UserResult = g.principal
+    return caller

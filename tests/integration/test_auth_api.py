@@ -1,0 +1,233 @@
+"""Authentication and roles over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, text
+
+from src.infrastructure.settings import Settings
+from src.web.app import create_app
+from tests.conftest import FAST_PASSWORD_HASH, TEST_PASSWORD, client_as
+
+NUMBERS = "/api/v1/numbers"
+EXAMPLE = {"value": "+55 84 91234-4321", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"}
+NUMBER_WRITES = [
+    ("post", NUMBERS, EXAMPLE),
+    ("put", f"{NUMBERS}/{{id}}", {**EXAMPLE, "setupPrice": "9"}),
+    ("patch", f"{NUMBERS}/{{id}}", {"setupPrice": "9"}),
+    ("delete", f"{NUMBERS}/{{id}}", None),
+]
+
+
+def stored_number(client: FlaskClient) -> dict[str, Any]:
+    response = client.post(NUMBERS, json={**EXAMPLE, "value": "+55 84 91234-0000"})
+    assert response.status_code == 201
+    return response.json  # type: ignore[return-value]
+
+
+def log_in(client: FlaskClient, email: str, password: str) -> Any:
+    return client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [("get", NUMBERS), ("get", f"{NUMBERS}/1"), *[(method, path) for method, path, _ in NUMBER_WRITES],
+     ("get", "/api/v1/auth/me"), ("get", "/api/v1/users")],
+)  # fmt: skip
+def test_without_a_token_everything_is_401(
+    anonymous_client: FlaskClient, request_line: tuple[str, str]
+) -> None:
+    method, path = request_line
+    response = getattr(anonymous_client, method)(path.format(id=1), json=EXAMPLE if method != "get" else None)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="number-inventory"'
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/api/v1/openapi.json", "/docs", "/"])
+def test_probes_and_docs_are_public(anonymous_client: FlaskClient, path: str) -> None:
+    assert anonymous_client.get(path).status_code in (200, 302)
+
+
+def test_a_bad_token_says_so(anonymous_client: FlaskClient) -> None:
+    response = anonymous_client.get(NUMBERS, headers={"Authorization": "Bearer not-a-real-token"})
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_a_viewer_reads_but_cannot_change_anything(client: FlaskClient, viewer_client: FlaskClient) -> None:
+    number = stored_number(client)
+    assert viewer_client.get(NUMBERS).status_code == 200
+    assert viewer_client.get(f"{NUMBERS}/{number['id']}").json == number
+    for method, path, body in NUMBER_WRITES:
+        response = getattr(viewer_client, method)(path.format(id=number["id"]), json=body)
+        assert response.status_code == 403
+        assert response.json["type"].endswith("forbidden")
+    assert client.get(NUMBERS).json == [number]
+
+
+def test_a_supervisor_does_every_number_operation_but_not_users(client: FlaskClient) -> None:
+    created = client.post(NUMBERS, json=EXAMPLE)
+    assert created.status_code == 201
+    url = f"{NUMBERS}/{created.json['id']}"  # type: ignore[index]
+    assert client.put(url, json={**EXAMPLE, "setupPrice": "9"}).status_code == 200
+    assert client.patch(url, json={"setupPrice": "8"}).status_code == 200
+    assert client.delete(url).status_code == 204
+    assert client.get("/api/v1/users").status_code == 403
+
+
+def test_log_in_use_the_token_and_log_out(
+    app: Flask, admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    admin_client.post(
+        "/api/v1/users", json={"email": "Ana@Example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    login = log_in(anonymous_client, "ana@example.COM", TEST_PASSWORD)
+    assert login.status_code == 201
+    assert set(login.json) == {"token", "expiresAt"}
+    headers = {"Authorization": f"Bearer {login.json['token']}"}
+    me = anonymous_client.get("/api/v1/auth/me", headers=headers)
+    assert list(me.json) == ["id", "email", "role"]
+    assert me.json["email"] == "ana@example.com"
+    assert me.json["role"] == "viewer"
+    assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
+    assert anonymous_client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_the_sixth_bad_password_in_a_row_is_429(
+    admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    for _ in range(5):
+        assert log_in(anonymous_client, "ana@example.com", "wrong password!").status_code == 401
+    throttled = log_in(anonymous_client, "ana@example.com", TEST_PASSWORD)
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+
+
+def test_an_unknown_email_is_told_the_same_as_a_wrong_password(anonymous_client: FlaskClient) -> None:
+    unknown = log_in(anonymous_client, "nobody@example.com", TEST_PASSWORD)
+    assert unknown.status_code == 401
+    assert unknown.json["detail"] == "wrong email or password"
+
+
+def test_an_admin_manages_users(admin_client: FlaskClient, anonymous_client: FlaskClient) -> None:
+    created = admin_client.post(
+        "/api/v1/users", json={"email": "bo@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    assert created.status_code == 201
+    user = created.json
+    assert list(user) == ["id", "email", "role", "active"]
+    assert admin_client.get(created.headers["Location"]).json == user
+    assert user in admin_client.get("/api/v1/users").json
+    promoted = admin_client.patch(f"/api/v1/users/{user['id']}", json={"role": "supervisor"})
+    assert promoted.json["role"] == "supervisor"
+    token = log_in(anonymous_client, "bo@example.com", TEST_PASSWORD).json["token"]
+    deactivated = admin_client.patch(f"/api/v1/users/{user['id']}", json={"active": False})
+    assert deactivated.json["active"] is False
+    assert anonymous_client.get(NUMBERS, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert admin_client.delete(f"/api/v1/users/{user['id']}").status_code == 204
+    assert admin_client.get(f"/api/v1/users/{user['id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email", "password": TEST_PASSWORD, "role": "viewer"}, "email"),
+        ({"email": "a@example.com", "password": "short", "role": "viewer"}, "password"),
+        ({"email": "a@example.com", "password": TEST_PASSWORD, "role": "owner"}, "role"),
+        ({"email": "a@example.com", "password": TEST_PASSWORD}, "role"),
+        ({"email": "a@example.com", "password": TEST_PASSWORD, "role": "viewer", "admin": True}, "admin"),
+    ],
+)
+def test_invalid_new_users_are_422(admin_client: FlaskClient, body: dict[str, Any], field: str) -> None:
+    response = admin_client.post("/api/v1/users", json=body)
+    assert response.status_code == 422
+    assert field in [error["field"] for error in response.json["errors"]]
+
+
+def test_a_second_user_with_the_same_email_is_409(admin_client: FlaskClient) -> None:
+    body = {"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    assert admin_client.post("/api/v1/users", json=body).status_code == 201
+    assert admin_client.post("/api/v1/users", json={**body, "email": "ANA@example.com"}).status_code == 409
+
+
+def test_the_last_active_admin_stays(admin_client: FlaskClient) -> None:
+    me = admin_client.get("/api/v1/auth/me").json
+    for response in (
+        admin_client.patch(f"/api/v1/users/{me['id']}", json={"role": "viewer"}),
+        admin_client.patch(f"/api/v1/users/{me['id']}", json={"active": False}),
+        admin_client.delete(f"/api/v1/users/{me['id']}"),
+    ):
+        assert response.status_code == 409
+        assert response.json["type"].endswith("last-active-admin")
+    assert admin_client.get("/api/v1/auth/me").json["role"] == "admin"
+
+
+def test_an_expired_token_is_401(settings: Settings, database_url: str) -> None:
+    app = create_app(
+        Settings(database_url=database_url, password_hash_method=FAST_PASSWORD_HASH, token_ttl_seconds=1)
+    )
+    client = client_as(app, "viewer")
+    assert client.get(NUMBERS).status_code == 200
+    with app.app_context():
+        from src.web.inventory import inventory
+
+        with inventory().engine.begin() as connection:
+            connection.execute(
+                text("UPDATE access_tokens SET expires_at = :past"), {"past": "2000-01-01 00:00:00"}
+            )
+    assert client.get(NUMBERS).status_code == 401
+
+
+def test_no_password_or_token_is_stored_in_clear(
+    app: Flask, admin_client: FlaskClient, anonymous_client: FlaskClient, engine: Engine
+) -> None:
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    token = log_in(anonymous_client, "ana@example.com", TEST_PASSWORD).json["token"]
+    admin_token = admin_client.environ_base["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+    with engine.connect() as connection:
+        rows = [
+            str(row)
+            for table in ("users", "access_tokens", "login_failures")
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+        ]
+    assert rows
+    dump = "\n".join(rows)
+    for secret in (TEST_PASSWORD, token, admin_token):
+        assert secret not in dump
+
+
+def test_the_first_admin_comes_from_the_environment(database_url: str) -> None:
+    settings = Settings(
+        database_url=database_url,
+        password_hash_method=FAST_PASSWORD_HASH,
+        admin_email="Root@Example.com",
+        admin_password=TEST_PASSWORD,
+    )
+    create_app(settings)
+    client = create_app(settings).test_client()  # a second start adds nobody
+    login = log_in(client, "root@example.com", TEST_PASSWORD)
+    assert login.status_code == 201
+    users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {login.json['token']}"}).json
+    assert [(u["email"], u["role"]) for u in users] == [("root@example.com", "admin")]
+
+
+def test_users_create_asks_for_the_password(runner: FlaskCliRunner, anonymous_client: FlaskClient) -> None:
+    result: Result = runner.invoke(
+        args=["users", "create", "--email", "ops@example.com", "--role", "admin"],
+        input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created admin ops@example.com" in result.output
+    assert TEST_PASSWORD not in result.output
+    assert log_in(anonymous_client, "ops@example.com", TEST_PASSWORD).status_code == 201

@@ -1,0 +1,252 @@
+"""Roles, tokens, logins and accounts, against fakes: no database, no Flask."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from src.application.authorize_request import AuthorizeRequest
+from src.application.create_user import CreateUser, NewUser
+from src.application.delete_user import DeleteUser
+from src.application.ensure_first_admin import EnsureFirstAdmin
+from src.application.errors import (
+    Forbidden,
+    InvalidCredentials,
+    LastActiveAdmin,
+    TooManyLoginAttempts,
+    Unauthenticated,
+    UserAlreadyExists,
+)
+from src.application.issue_token import Credentials, IssueToken
+from src.application.revoke_token import RevokeToken
+from src.application.update_user import UpdateUser, UserChanges
+from src.domain.errors import InvalidFields
+from src.domain.users import EmailAddress, Permission, Role
+from tests.fakes import FakePasswordHasher, FakeUnitOfWork
+
+PASSWORD = "correct horse battery"
+TTL = timedelta(hours=12)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def hasher() -> FakePasswordHasher:
+    return FakePasswordHasher()
+
+
+def add_user(uow: FakeUnitOfWork, hasher: FakePasswordHasher, email: str, role: str) -> int:
+    return CreateUser(uow, hasher)(NewUser(email, PASSWORD, role)).id
+
+
+def log_in(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, email: str, password: str = PASSWORD
+) -> str:
+    return IssueToken(uow, hasher, clock, TTL)(Credentials(email, password)).token
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.VIEWER, {Permission.USE_OWN_ACCOUNT, Permission.READ_NUMBERS}),
+        (Role.SUPERVISOR, {Permission.USE_OWN_ACCOUNT, Permission.READ_NUMBERS, Permission.WRITE_NUMBERS}),
+        (Role.ADMIN, set(Permission)),
+    ],
+)
+def test_each_role_may_do_exactly_its_part(role: Role, allowed: set[Permission]) -> None:
+    assert {permission for permission in Permission if role.may(permission)} == allowed
+
+
+def test_emails_are_compared_case_insensitively() -> None:
+    assert EmailAddress("Ana@Example.COM") == EmailAddress("ana@example.com")
+
+
+@pytest.mark.parametrize(
+    "email", ["no-at-sign", "a@", "@b", "two words@x.y", "nul\x00@x.y", "x" * 251 + "@x.y"]
+)
+def test_rejects_what_is_not_an_email(email: str) -> None:
+    with pytest.raises(InvalidFields):
+        CreateUser(FakeUnitOfWork(), FakePasswordHasher())(NewUser(email, PASSWORD, "viewer"))
+
+
+def test_a_new_user_needs_a_real_email_a_long_password_and_a_known_role(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(InvalidFields) as raised:
+        CreateUser(uow, FakePasswordHasher())(NewUser("nobody", "short", "owner"))
+    assert [error.field for error in raised.value.errors] == ["email", "password", "role"]
+    assert uow.users.count() == 0
+
+
+def test_passwords_are_stored_only_hashed(uow: FakeUnitOfWork, hasher: FakePasswordHasher) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "viewer")
+    stored = uow.users.get(user_id)
+    assert stored is not None
+    assert PASSWORD not in stored.password_hash
+
+
+def test_one_email_one_user_whatever_its_case(uow: FakeUnitOfWork, hasher: FakePasswordHasher) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    with pytest.raises(UserAlreadyExists):
+        add_user(uow, hasher, "ANA@example.com", "admin")
+
+
+def test_a_token_authorizes_what_its_users_role_allows(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "viewer@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "Viewer@Example.com")
+    authorize = AuthorizeRequest(uow, clock)
+    assert authorize(token, Permission.READ_NUMBERS).email == "viewer@example.com"
+    with pytest.raises(Forbidden):
+        authorize(token, Permission.WRITE_NUMBERS)
+
+
+def test_tokens_are_stored_only_as_hashes(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    (stored,) = uow.tokens.tokens.values()
+    assert token not in stored.token_hash
+    assert len(stored.token_hash) == 64
+
+
+@pytest.mark.parametrize("token", [None, "", "made-up"])
+def test_no_or_unknown_token_is_unauthenticated(
+    uow: FakeUnitOfWork, clock: FakeClock, token: str | None
+) -> None:
+    with pytest.raises(Unauthenticated) as raised:
+        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+    assert raised.value.token_given is bool(token)
+
+
+def test_a_token_expires(uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    clock.now += TTL - timedelta(seconds=1)
+    AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+    clock.now += timedelta(seconds=1)
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+
+
+def test_logging_out_revokes_the_token_at_once(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    RevokeToken(uow, clock)(token)
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+
+
+def test_deactivating_a_user_revokes_their_tokens(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    UpdateUser(uow, clock)(UserChanges(user_id, active=False))
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com")
+
+
+@pytest.mark.parametrize("password", ["wrong password", ""])
+def test_a_wrong_password_is_refused(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, password: str
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com", password)
+
+
+def test_an_unknown_email_costs_the_same_password_check(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for email in ("ana@example.com", "nobody@example.com", "not an email"):
+        before = hasher.verifications
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, email, "wrong password")
+        assert hasher.verifications == before + 1
+
+
+def test_the_sixth_failed_login_in_15_minutes_is_throttled_even_with_the_right_password(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+        clock.now += timedelta(minutes=1)
+    with pytest.raises(TooManyLoginAttempts) as raised:
+        log_in(uow, hasher, clock, "ANA@example.com")
+    assert raised.value.retry_after_seconds == 10 * 60  # until the first failure is 15 minutes old
+    clock.now += timedelta(minutes=10)
+    assert log_in(uow, hasher, clock, "ana@example.com")
+
+
+def test_a_successful_login_clears_the_failures(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for _ in range(4):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+    log_in(uow, hasher, clock, "ana@example.com")
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+
+
+@pytest.mark.parametrize("change", [UserChanges(1, role="supervisor"), UserChanges(1, active=False)])
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, change: UserChanges
+) -> None:
+    assert add_user(uow, hasher, "root@example.com", "admin") == 1
+    with pytest.raises(LastActiveAdmin):
+        UpdateUser(uow, clock)(change)
+    admin = uow.users.get(1)
+    assert admin is not None
+    assert admin.is_active_admin
+
+
+def test_the_last_active_admin_cannot_be_deleted_but_one_of_two_can(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    first = add_user(uow, hasher, "root@example.com", "admin")
+    with pytest.raises(LastActiveAdmin):
+        DeleteUser(uow)(first)
+    second = add_user(uow, hasher, "other@example.com", "admin")
+    UpdateUser(uow, clock)(UserChanges(second, active=False))
+    with pytest.raises(LastActiveAdmin):
+        DeleteUser(uow)(first)
+    UpdateUser(uow, clock)(UserChanges(second, active=True))
+    DeleteUser(uow)(first)
+    assert [user.email.value for user in uow.users.list()] == ["other@example.com"]
+
+
+def test_the_first_admin_is_made_only_on_an_empty_install(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    ensure = EnsureFirstAdmin(uow, hasher)
+    assert ensure("root@example.com", PASSWORD) is True
+    assert ensure("other@example.com", PASSWORD) is False
+    assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]
