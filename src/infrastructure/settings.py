@@ -34,6 +34,8 @@ class Settings:
     password_hash_method: str = "scrypt"  # noqa: S105 - a hashing method, not a secret
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    # How many reverse proxies in front set X-Forwarded-* (nginx in deploy/: 1). 0 ignores them.
+    trust_proxy_headers: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -52,6 +54,8 @@ class Settings:
             raise SettingsError("CORS_ORIGINS must be origins such as https://app.example.com")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if self.trust_proxy_headers < 0:
+            raise SettingsError("TRUST_PROXY_HEADERS must be 0 (no proxy) or the number of proxies in front")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +82,7 @@ class Settings:
                 for origin in (env.get("CORS_ORIGINS") or "").split(",")
                 if origin.strip()
             ),
+            trust_proxy_headers=_integer(env, "TRUST_PROXY_HEADERS", defaults.trust_proxy_headers),
         )
 
 

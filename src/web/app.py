@@ -39,6 +39,7 @@ from src.web.cli import register_commands
 from src.web.errors import register_error_handlers
 from src.web.http_policies import register_http_policies
 from src.web.inventory import EXTENSION_KEY, Inventory
+from src.web.proxies import trust_proxy_headers
 from src.web.request_ids import RequestIdFilter, register_request_ids
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     create_first_admin(app.extensions[EXTENSION_KEY], settings)
+    trust_proxy_headers(app, settings.trust_proxy_headers)
     return app
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from src.infrastructure.database import create_database_engine
 from src.infrastructure.tables import metadata
@@ -52,24 +52,30 @@ def postgres_server() -> Iterator[PostgresCluster | None]:
         cluster.stop()
 
 
-def create_database(cluster: PostgresCluster, name: str) -> str:
-    admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
+def create_database(server_url: str, name: str) -> str:
+    """A new, empty database `name` on the server of `server_url` (whose user may create one)."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
-    return cluster.url(name)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def server_url(postgres_server: PostgresCluster | None) -> str:
+    """Where tests may create databases: the suite's own server, or TEST_DATABASE_URL's."""
+    return postgres_server.admin_url if postgres_server else os.environ["TEST_DATABASE_URL"]
 
 
 @pytest.fixture(scope="session")
 def postgresql_url(postgres_server: PostgresCluster | None) -> str:
     if postgres_server is None:
         url = os.environ["TEST_DATABASE_URL"]
-        _drop_everything(url)
+        drop_everything(url)
     else:
-        url = create_database(postgres_server, "number_inventory_test")
+        url = create_database(postgres_server.admin_url, "number_inventory_test")
     migrate(url)
     return url
 
@@ -108,7 +114,7 @@ def empty_tables(url: str) -> None:
         engine.dispose()
 
 
-def _drop_everything(url: str) -> None:
+def drop_everything(url: str) -> None:
     """A given TEST_DATABASE_URL is the tests' own: start it from an empty schema."""
     engine = create_engine(url)
     try:

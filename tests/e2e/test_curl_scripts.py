@@ -1,0 +1,116 @@
+"""scripts/curl/: one script per operation, each run here against the stack through nginx."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_ROOT, Nginx
+
+SCRIPTS = PROJECT_ROOT / "scripts" / "curl"
+
+
+@dataclass(frozen=True)
+class Output:
+    exit_code: int
+    status: int
+    headers: dict[str, str]
+    body: object
+
+
+class Scripts:
+    """Runs the scripts as a person would, remembering which ones it ran."""
+
+    def __init__(self, base_url: str) -> None:
+        self.env = {**os.environ, "BASE_URL": base_url}
+        self.ran: set[str] = set()
+
+    def execute(
+        self, script: str, *args: str, env: Mapping[str, str] | None
+    ) -> subprocess.CompletedProcess[str]:
+        self.ran.add(script)
+        return subprocess.run(
+            [str(SCRIPTS / script), *args],
+            env={**self.env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+        )
+
+    def output(self, script: str, *args: str, env: Mapping[str, str] | None = None) -> str:
+        done = self.execute(script, *args, env=env)
+        assert done.returncode == 0, f"{script} failed: {done.stdout}{done.stderr}"
+        return done.stdout
+
+    def run(self, script: str, *args: str, env: Mapping[str, str] | None = None) -> Output:
+        done = self.execute(script, *args, env=env)
+        head, _, body = done.stdout.partition("\n\n")  # text mode reads curl's CRLFs as newlines
+        status_line, *header_lines = head.splitlines()
+        headers = dict(line.split(": ", 1) for line in header_lines)
+        status = int(status_line.split()[1])
+        return Output(done.returncode, status, headers, json.loads(body) if body.strip() else None)
+
+
+def test_every_operation_has_a_curl_script_that_works(nginx: Nginx, empty_inventory: str) -> None:
+    scripts = Scripts(nginx.url)
+    assert scripts.run("healthz.sh").body == {"status": "ok"}
+    assert scripts.run("readyz.sh").body == {"status": "ready"}
+    assert scripts.run("openapi.sh").body["openapi"].startswith("3.1")  # type: ignore[index]
+
+    logged_in = scripts.run("login.sh", ADMIN_EMAIL, env={"PASSWORD": ADMIN_PASSWORD})
+    assert (logged_in.status, sorted(logged_in.body)) == (201, ["expiresAt", "token"])  # type: ignore[arg-type]
+    admin = {"TOKEN": scripts.output("token.sh", ADMIN_EMAIL, env={"PASSWORD": ADMIN_PASSWORD}).strip()}
+    assert scripts.run("me.sh", env=admin).body["email"] == ADMIN_EMAIL  # type: ignore[index]
+
+    new_user = scripts.run(
+        "user-create.sh",
+        "curl-supervisor@e2e.example",
+        "supervisor",
+        env={**admin, "NEW_PASSWORD": "curl-pass-1234"},
+    )
+    assert (new_user.status, new_user.body["role"]) == (201, "supervisor")  # type: ignore[index]
+    user_id = str(new_user.body["id"])  # type: ignore[index]
+    assert scripts.run("user-get.sh", user_id, env=admin).body == new_user.body
+    assert new_user.body in scripts.run("users.sh", env=admin).body  # type: ignore[operator]
+    supervisor = {
+        "TOKEN": scripts.output(
+            "token.sh", "curl-supervisor@e2e.example", env={"PASSWORD": "curl-pass-1234"}
+        ).strip()
+    }
+
+    created = scripts.run("create.sh", env={**supervisor, "IDEMPOTENCY_KEY": "curl-create-1"})
+    assert (created.exit_code, created.status) == (0, 201)
+    number_id = str(created.body["id"])  # type: ignore[index]
+    assert created.headers["Location"] == f"{nginx.url}/api/v1/numbers/{number_id}"
+    replayed = scripts.run("create.sh", env={**supervisor, "IDEMPOTENCY_KEY": "curl-create-1"})
+    assert (replayed.status, replayed.body) == (201, created.body)
+
+    assert scripts.run("get.sh", number_id, env=supervisor).body == created.body
+    listed = scripts.run("list.sh", "1", "10", env=supervisor)
+    assert (listed.status, listed.headers["X-Total-Count"], listed.body) == (200, "1", [created.body])
+
+    stale = scripts.run("patch.sh", number_id, env={**supervisor, "IF_MATCH": '"stale"'})
+    assert (stale.exit_code, stale.status) == (22, 412)
+    patched = scripts.run("patch.sh", number_id, env={**supervisor, "IF_MATCH": created.headers["ETag"]})
+    assert (patched.status, patched.body["setupPrice"]) == (200, "10.00")  # type: ignore[index]
+    replacement = '{"value": "+5584912344321", "monthyPrice": "1", "setupPrice": "2.50", "currency": "R$"}'
+    replaced = scripts.run("replace.sh", number_id, replacement, env=supervisor)
+    assert (replaced.status, replaced.body["currency"]) == (200, "R$")  # type: ignore[index]
+
+    assert scripts.run("delete.sh", number_id, env=supervisor).status == 204
+    gone = scripts.run("get.sh", number_id, env=supervisor)
+    assert (gone.exit_code, gone.status) == (22, 404)  # an error status fails the script
+
+    demoted = scripts.run("user-update.sh", user_id, '{"active": false}', env=admin)
+    assert (demoted.status, demoted.body["active"]) == (200, False)  # type: ignore[index]
+    assert scripts.run("me.sh", env=supervisor).status == 401  # deactivation revoked the token
+    assert scripts.run("user-delete.sh", user_id, env=admin).status == 204
+    assert scripts.run("logout.sh", env=admin).status == 204
+    assert scripts.run("me.sh", env=admin).status == 401
+
+    assert scripts.ran == {path.name for path in SCRIPTS.glob("*.sh")} - {"common.sh"}
