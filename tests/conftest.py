@@ -7,8 +7,10 @@ so specs of the inventory read as before; `client_as(app, role)` gives any other
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -19,6 +21,8 @@ from src.application.issue_token import Credentials
 from src.infrastructure.settings import Settings
 from src.web.app import create_app
 from src.web.inventory import inventory
+
+T = TypeVar("T")
 
 # Production hashes with scrypt; tests use a cheap hash so that logging in costs microseconds.
 FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
@@ -45,6 +49,24 @@ def token_for(app: Flask, role: str) -> str:
     with app.app_context():
         inventory().create_user(NewUser(email, TEST_PASSWORD, role))
         return inventory().issue_token(Credentials(email, TEST_PASSWORD)).token
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Make the calls at the same moment, each in a thread of its own; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: dict[int, T] = {}
+
+    def make(index: int, call: Callable[[], T]) -> None:
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=make, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == len(calls), "a call failed or hung: see the thread's traceback above"
+    return [results[index] for index in range(len(calls))]
 
 
 def client_as(app: Flask, role: str | None) -> FlaskClient:

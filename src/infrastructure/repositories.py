@@ -88,10 +88,11 @@ class SqlAlchemyUserRepository(UserRepository):
         return self._session.scalar(select(func.count()).select_from(users)) or 0
 
     def count_active_admins(self) -> int:
-        active_admins = (
-            select(func.count()).select_from(users).where(users.c.active, users.c.role == Role.ADMIN)
-        )
-        return self._session.scalar(active_admins) or 0
+        # FOR UPDATE (PostgreSQL; SQLite has one writer at a time anyway): two transactions each
+        # demoting another admin would otherwise both count two admins and leave none. The
+        # second waits for the first, then counts again without the admin it demoted.
+        active_admins = select(users.c.id).where(users.c.active, users.c.role == Role.ADMIN).with_for_update()
+        return len(self._session.scalars(active_admins).all())
 
     def delete(self, user: User) -> None:
         self._session.execute(delete(access_tokens).where(access_tokens.c.user_id == user.id))

@@ -19,7 +19,7 @@ from src.infrastructure.database import create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.tables import numbers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
-from tests.conftest import client_as
+from tests.conftest import at_once, client_as
 from tests.factories import NumberFactory
 from tests.integration.conftest import only_postgresql
 
@@ -39,22 +39,8 @@ def url_of(response: TestResponse) -> str:
 
 def race(app: Flask, count: int, request: Callable[[FlaskClient], TestResponse]) -> list[TestResponse]:
     """Send `count` requests at once, each from its own thread and client."""
-    barrier = threading.Barrier(count)
-    responses: list[TestResponse] = []
-
     clients = [client_as(app, "supervisor") for _ in range(count)]
-
-    def send(client: FlaskClient) -> None:
-        barrier.wait()
-        responses.append(request(client))
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(responses) == count
-    return responses
+    return at_once([lambda client=client: request(client) for client in clients])  # type: ignore[misc]
 
 
 def test_every_number_response_carries_a_strong_etag(client: FlaskClient) -> None:

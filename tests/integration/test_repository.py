@@ -1,5 +1,6 @@
 """The SQLAlchemy repository and unit of work against real databases."""
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -8,10 +9,12 @@ from sqlalchemy import Engine, text
 from src.application.errors import DuplicateRecord, StorageUnavailable
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
+from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.database import create_database_engine, create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import NumberFactory, PhoneNumberFactory
+from tests.integration.conftest import only_postgresql
 
 
 @pytest.fixture
@@ -95,3 +98,33 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     with pytest.raises(StorageUnavailable), uow:
         uow.numbers.count()
+
+
+@only_postgresql
+def test_counting_the_active_admins_holds_them_until_the_transaction_ends(engine: Engine) -> None:
+    """Two admins demoting each other at once: the second counter waits for the first
+    transaction, then no longer counts the admin it demoted, so one admin always remains."""
+    start_mappers()
+    sessions = create_session_factory(engine)
+    with SqlAlchemyUnitOfWork(sessions) as setup:
+        for name in ("ada", "bob"):
+            setup.users.add(User(EmailAddress.parse(f"{name}@test.example"), "hash", Role.ADMIN))
+        setup.commit()
+    counted_by_second: list[int] = []
+
+    def count_in_another_transaction() -> None:
+        with SqlAlchemyUnitOfWork(sessions) as second:
+            counted_by_second.append(second.users.count_active_admins())
+
+    with SqlAlchemyUnitOfWork(sessions) as first:
+        assert first.users.count_active_admins() == 2
+        other = threading.Thread(target=count_in_another_transaction)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive(), f"the second transaction counted {counted_by_second} without waiting"
+        bob = first.users.get_by_email(EmailAddress.parse("bob@test.example"))
+        assert bob is not None
+        bob.role = Role.VIEWER
+        first.commit()
+    other.join(timeout=10)
+    assert counted_by_second == [1]
