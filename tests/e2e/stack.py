@@ -202,13 +202,26 @@ class Nginx(Process):
         return [nginx, "-e", "stderr", "-p", str(self.prefix), "-c", str(self.config), *extra]
 
     def start(self) -> None:
+        self.start_listening()
+        wait_for_http(f"{self.url}/healthz", self)
+
+    def start_listening(self) -> None:
+        """Start nginx and wait until it accepts connections, whether or not an app answers."""
         checked = subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
         if checked.returncode != 0:
             raise StackError(
                 f"the rendered nginx config is refused:\n{checked.stderr}\n{self.config.read_text()}"
             )
         self.launch(self.command(), os.environ, self.prefix)
-        wait_for_http(f"{self.url}/healthz", self)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or not self.running():
+                    raise self.failure("never listened") from None
+                time.sleep(0.05)
 
     def stop(self, signum: int = signal.SIGQUIT) -> int | None:  # SIGQUIT: nginx's graceful stop
         return super().stop(signum)
