@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, g
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from src.application.errors import (
@@ -28,7 +28,16 @@ from src.application.errors import (
     VersionMismatch,
 )
 from src.domain.errors import DomainError, InvalidFields
-from src.web.schemas import WIRE_FIELDS, FieldError, Problem, wire_name
+from src.web.schemas import (
+    FieldError,
+    NumberIn,
+    NumberPatch,
+    Problem,
+    TokenRequest,
+    UserIn,
+    UserPatch,
+    wire_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +89,22 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+# What each request body is, for "did you mean" answers naming the fields it does have.
+_BODIES: dict[str, tuple[str, type[BaseModel]]] = {
+    model.__name__: (what, model)
+    for what, model in (
+        ("a number", NumberIn),
+        ("a number", NumberPatch),
+        ("a login", TokenRequest),
+        ("a user", UserIn),
+        ("a user change", UserPatch),
+    )
+}
+
+
 def _invalid_request(error: ValidationError) -> Response:
-    errors = [_field_error(detail) for detail in error.errors(include_url=False)]
+    body = _BODIES.get(error.title)
+    errors = [_field_error(detail, body) for detail in error.errors(include_url=False)]
     return problem(422, "the request is not valid: see errors", kind="validation-error", errors=errors)
 
 
@@ -168,15 +191,17 @@ def _unexpected(error: Exception) -> Response:
     return problem(500, "an unexpected error occurred; quote the request id when reporting it")
 
 
-def _field_error(detail: Mapping[str, Any]) -> FieldError:
+def _field_error(detail: Mapping[str, Any], body: tuple[str, type[BaseModel]] | None) -> FieldError:
     field = ".".join(str(part) for part in detail["loc"])
     kind = detail["type"]
     if kind == "missing":
         message = "is required"
-    elif kind == "extra_forbidden":
-        message = _unknown_field_message(field)
+    elif kind == "extra_forbidden" and body is not None:
+        message = _unknown_field_message(field, *body)
     elif kind == "string_type":
         message = "must be a string"
+    elif kind in ("bool_type", "bool_parsing"):
+        message = "must be true or false"
     elif kind in ("int_type", "int_parsing", "int_from_float"):
         message = "must be a whole number"
     elif kind == "greater_than_equal":
@@ -188,7 +213,8 @@ def _field_error(detail: Mapping[str, Any]) -> FieldError:
     return FieldError(field=field, message=message)
 
 
-def _unknown_field_message(field: str) -> str:
-    message = f"is not a field of a number (the fields are {', '.join(WIRE_FIELDS)})"
-    close = difflib.get_close_matches(field, WIRE_FIELDS, n=1)
+def _unknown_field_message(field: str, what: str, model: type[BaseModel]) -> str:
+    fields = [info.alias or name for name, info in model.model_fields.items()]
+    message = f"is not a field of {what} (the fields are {', '.join(fields)})"
+    close = difflib.get_close_matches(field, fields, n=1)
     return f"{message}; did you mean {close[0]!r}?" if close else message

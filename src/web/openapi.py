@@ -16,7 +16,7 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from src.domain.users import Permission
+from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
 from src.web.schemas import (
     HealthStatus,
@@ -232,10 +232,13 @@ def _operation(
     if operation.permission is None:
         spec["security"] = []
     else:
-        problems = (*problems, 401, 403)
+        allowed = [role.value for role in Role if role.may(operation.permission)]
+        # 403 only where some role is refused: a documented status nobody can get misleads.
+        problems = (*problems, 401, *((403,) if len(allowed) < len(Role) else ()))
         spec["description"] = (
-            f"{operation.description}\n\nNeeds the `{operation.permission}` permission.".strip()
-        )
+            f"{operation.description}\n\nNeeds the `{operation.permission}` permission "
+            f"(roles: {', '.join(allowed)})."
+        ).strip()
     for status in (*problems, *COMMON_PROBLEMS):
         spec["responses"][str(status)] = _problem_reply(status)
     spec.update(operation.extra)

@@ -202,6 +202,3 @@ def wire_name(field: str) -> str:
     """The name the client knows a domain field by (monthly_price -> monthyPrice)."""
     model_field = NumberIn.model_fields.get(field)
     return (model_field.alias or field) if model_field else field
-
-
-WIRE_FIELDS: tuple[str, ...] = tuple(wire_name(name) for name in NumberIn.model_fields)

@@ -153,6 +153,45 @@ def test_invalid_new_users_are_422(admin_client: FlaskClient, body: dict[str, An
     assert field in [error["field"] for error in response.json["errors"]]
 
 
+@pytest.mark.parametrize(
+    ("path", "method", "body", "error"),
+    [
+        (
+            "/api/v1/users",
+            "post",
+            {"email": "a@example.com", "password": TEST_PASSWORD, "rol": "viewer"},
+            {
+                "field": "rol",
+                "message": "is not a field of a user (the fields are email, password, role); "
+                "did you mean 'role'?",
+            },
+        ),
+        (
+            "/api/v1/auth/tokens",
+            "post",
+            {"email": "a@example.com", "pasword": TEST_PASSWORD},
+            {
+                "field": "pasword",
+                "message": "is not a field of a login (the fields are email, password); "
+                "did you mean 'password'?",
+            },
+        ),
+        (
+            "/api/v1/users/1",
+            "patch",
+            {"active": "no"},
+            {"field": "active", "message": "must be true or false"},
+        ),
+    ],
+)
+def test_bad_fields_are_named_with_the_fields_the_body_has(
+    admin_client: FlaskClient, path: str, method: str, body: dict[str, Any], error: dict[str, str]
+) -> None:
+    response = getattr(admin_client, method)(path, json=body)
+    assert response.status_code == 422
+    assert error in response.json["errors"]
+
+
 def test_a_second_user_with_the_same_email_is_409(admin_client: FlaskClient) -> None:
     body = {"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
     assert admin_client.post("/api/v1/users", json=body).status_code == 201

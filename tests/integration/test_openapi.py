@@ -75,3 +75,12 @@ def test_swagger_ui_is_served_from_our_own_files(client: FlaskClient) -> None:
         with client.get(asset) as response:
             assert response.status_code == 200, asset
     assert "http" not in html  # nothing from the internet
+
+
+def test_403_is_documented_only_where_some_role_is_refused(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json["paths"]  # type: ignore[index]
+    assert "403" not in paths["/api/v1/numbers"]["get"]["responses"]  # every role reads numbers
+    assert "403" not in paths["/api/v1/auth/me"]["get"]["responses"]
+    assert "403" in paths["/api/v1/numbers"]["post"]["responses"]  # not a viewer
+    assert "403" in paths["/api/v1/users"]["get"]["responses"]  # only an admin
+    assert "(roles: admin, supervisor)" in paths["/api/v1/numbers"]["post"]["description"]
