@@ -171,8 +171,15 @@ class Nginx(Process):
     """nginx with the deploy/ template rendered for this machine, running in the foreground."""
 
     def __init__(self, workdir: Path, app_servers: list[AppServer], max_body_bytes: int) -> None:
-        self.prefix = Path(tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=workdir))
-        super().__init__("nginx", self.prefix / "nginx.log")
+        # As root nginx's workers switch to an unprivileged user, which must reach the temp
+        # directories nginx creates under its prefix (a request body over 16 KB is buffered there),
+        # and pytest's base temp directory is root's alone: the prefix goes to the system's.
+        # (In the container nginx is not root.)
+        self._as_root = os.geteuid() == 0
+        self.prefix = Path(
+            tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=None if self._as_root else workdir)
+        )
+        super().__init__("nginx", workdir / f"{self.prefix.name}.log")
         self.port = free_port()
         self.config = self.prefix / "nginx.conf"
         self.config.write_text(
@@ -185,12 +192,9 @@ class Nginx(Process):
                 },
             )
         )
-        if os.geteuid() == 0:
-            # As root nginx's workers switch to an unprivileged user, which must reach the temp
-            # directories nginx creates under this prefix. (In the container nginx is not root.)
+        if self._as_root:
             self.config.write_text("user nobody nogroup;\n" + self.config.read_text())
-            for directory in (workdir, self.prefix):
-                directory.chmod(0o755)
+            self.prefix.chmod(0o755)
 
     @property
     def url(self) -> str:
@@ -211,7 +215,11 @@ class Nginx(Process):
         wait_for_http(f"{self.url}/healthz", self)
 
     def stop(self, signum: int = signal.SIGQUIT) -> int | None:  # SIGQUIT: nginx's graceful stop
-        return super().stop(signum)
+        try:
+            return super().stop(signum)
+        finally:
+            if self._as_root:
+                shutil.rmtree(self.prefix, ignore_errors=True)
 
 
 def render_nginx_template(template: str, values: Mapping[str, str]) -> str:
@@ -269,7 +277,9 @@ def call(
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers
         error.close()
-    return Reply(status, dict(got.items()), json.loads(raw) if raw else None)
+    # nginx's own answers to what never reaches the app (400, 414) are HTML: kept as text.
+    is_json = "json" in (got.get("Content-Type") or "")
+    return Reply(status, dict(got.items()), (json.loads(raw) if is_json else raw.decode()) if raw else None)
 
 
 def log_in(base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
