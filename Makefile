@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed clean
-.PHONY: test-here e2e e2e-tools up down logs
+.PHONY: test-here e2e e2e-tools reliability bench up down logs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,18 @@ test-here: lint e2e-tools ## Lint, then unit, integration and e2e tests on this 
 
 e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
 	$(BIN)/pytest tests/e2e
+
+reliability: e2e-tools ## Reliability suite only: concurrency, faults, bad input through the real stack
+	$(BIN)/pytest tests/reliability
+
+# `make bench`: wrk, pgbench and nginx come from Debian (apt-get install wrk postgresql-client nginx).
+BENCH_INSTALLED := $(VENV)/.installed-bench
+$(BENCH_INSTALLED): $(SERVER_INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,server,bench]"
+	touch $@
+
+bench: $(BENCH_INSTALLED) ## Load the production stack (800 and 1M numbers) against its floors; not in make test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 unit: venv ## Unit tests only: no database, no Flask
 	$(BIN)/pytest tests/unit

@@ -103,8 +103,16 @@ class Process:
 class AppServer(Process):
     """One uWSGI instance, started exactly as the container starts it: deploy/entrypoint.sh."""
 
-    def __init__(self, name: str, workdir: Path, database_url: str, extra_env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        database_url: str,
+        extra_env: Mapping[str, str],
+        command: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(name, workdir / f"{name}.log")
+        self.command = command  # the entrypoint's arguments: none runs uWSGI with deploy/uwsgi.ini
         self.socket_port = free_port()  # uwsgi protocol, for nginx
         self.http_port = free_port()  # plain HTTP, as the container's HEALTHCHECK uses it
         self.stats_port = free_port()  # uWSGI's stats server: which worker is busy
@@ -133,7 +141,7 @@ class AppServer(Process):
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self) -> None:
-        self.launch([str(ENTRYPOINT)], self.env, PROJECT_ROOT)
+        self.launch([str(ENTRYPOINT), *self.command], self.env, PROJECT_ROOT)
 
     def wait_until_ready(self) -> None:
         """The database answers and every worker has loaded the app: with lazy-apps each worker
