@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 from src.application.errors import DuplicateRecord, StorageUnavailable
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
-from src.infrastructure.database import create_database_engine, create_session_factory
+from src.infrastructure.database import ReadOnlyViolation, create_database_engine, create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import NumberFactory, PhoneNumberFactory
@@ -95,3 +95,28 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     with pytest.raises(StorageUnavailable), uow:
         uow.numbers.count()
+
+
+def test_a_read_only_unit_of_work_reads_but_refuses_to_write(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    number_id = stored_id(uow, NumberFactory())
+    read_engine = create_database_engine(
+        str(engine.url.render_as_string(hide_password=False)), autocommit=True
+    )
+    reader = SqlAlchemyUnitOfWork(create_session_factory(read_engine, read_only=True))
+    with reader:
+        loaded = reader.numbers.get(number_id)
+        assert loaded is not None
+        loaded.setup_price = Money(Decimal("9.99"), loaded.setup_price.currency)
+        with pytest.raises(ReadOnlyViolation):
+            reader.commit()
+    with reader, pytest.raises(ReadOnlyViolation):
+        reader.numbers.add(NumberFactory())  # add() flushes at once, for the id
+    read_engine.dispose()
+    assert reader_sees(engine) == 1
+
+
+def reader_sees(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM numbers")).scalar_one())
