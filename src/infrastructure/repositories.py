@@ -108,6 +108,15 @@ class SqlAlchemyTokenRepository(TokenRepository):
     def get(self, token_hash: str) -> AccessToken | None:
         return self._session.get(AccessToken, token_hash)
 
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        both = (
+            select(AccessToken, User)
+            .join_from(AccessToken, User, access_tokens.c.user_id == users.c.id)
+            .where(access_tokens.c.token_hash == token_hash)
+        )
+        row = self._session.execute(both).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def revoke_all_of(self, user_id: int, now: datetime) -> None:
         self._session.execute(
             update(access_tokens)
