@@ -13,23 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.fixtures import (  # noqa: F401 - fixtures, registered by being imported here
-    admin_token,
-    app_servers,
-    empty_inventory,
-    nginx,
-    supervisor_token,
-    workdir,
-)
+from tests.e2e.fixtures import *  # noqa: F403 - the stack's fixtures, registered by being imported here
+from tests.e2e.fixtures import mark_suite
 from tests.integration.conftest import create_database
 from tests.integration.postgres_cluster import PostgresCluster
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.e2e)
+    mark_suite(items, Path(__file__).parent, pytest.mark.e2e)
 
 
 @pytest.fixture(scope="package")

@@ -19,9 +19,24 @@ from src.infrastructure.database import create_database_engine
 from src.infrastructure.settings import Settings
 from tests.e2e.stack import AppServer, Nginx, call, log_in
 
+__all__ = [  # the fixtures a suite's conftest imports with *
+    "admin_token",
+    "app_servers",
+    "empty_inventory",
+    "nginx",
+    "supervisor_token",
+    "workdir",
+]
 MAX_BODY_BYTES = Settings().max_body_bytes
 SUPERVISOR_EMAIL = "supervisor@e2e.example"
 SUPERVISOR_PASSWORD = "e2e-supervisor-password"
+
+
+def mark_suite(items: list[pytest.Item], suite: Path, marker: pytest.MarkDecorator) -> None:
+    """Give every test under `suite` (a conftest's folder) the suite's marker."""
+    for item in items:
+        if suite in Path(item.fspath).parents:
+            item.add_marker(marker)
 
 
 def start_app_servers(workdir: Path, database_url: str, names: list[str]) -> list[AppServer]:

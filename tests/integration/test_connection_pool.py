@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, text
 
 from src.infrastructure.database import create_database_engine
+from tests.integration.conftest import only_postgresql
 
-pytestmark = pytest.mark.postgresql
-
-
-@pytest.fixture
-def pg_engine(postgresql_url: str) -> Iterator[Engine]:
-    engine = create_database_engine(postgresql_url)
-    yield engine
-    engine.dispose()
+pytestmark = only_postgresql  # SQLite has no server to hang up, and keeps its classic ping
 
 
 def backend_pid(engine: Engine) -> int:
@@ -25,10 +17,10 @@ def backend_pid(engine: Engine) -> int:
 
 
 def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
-    pg_engine: Engine, postgresql_url: str
+    engine: Engine, database_url: str
 ) -> None:
-    first = backend_pid(pg_engine)  # now idle in the pool
-    admin = create_database_engine(postgresql_url)
+    first = backend_pid(engine)  # now idle in the pool
+    admin = create_database_engine(database_url)
     try:
         with admin.begin() as connection:
             connection.execute(
@@ -37,17 +29,17 @@ def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
     finally:
         admin.dispose()
 
-    second = backend_pid(pg_engine)  # no error: the dead connection was dropped at checkout
+    second = backend_pid(engine)  # no error: the dead connection was dropped at checkout
 
     assert second != first
 
 
 def test_a_healthy_pooled_connection_is_reused_without_a_ping(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pings: list[object] = []
-    monkeypatch.setattr(pg_engine.dialect, "do_ping", pings.append)
-    first = backend_pid(pg_engine)
+    monkeypatch.setattr(engine.dialect, "do_ping", pings.append)
+    first = backend_pid(engine)
 
-    assert backend_pid(pg_engine) == first
+    assert backend_pid(engine) == first
     assert pings == []
