@@ -51,7 +51,7 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 	@echo "then send the token as 'Authorization: Bearer <token>' (Swagger UI: the Authorize button)."
 	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: ## Lint and every test: in containers when a Docker engine answers, else on this machine
+test: ## Lint and every test (reliability included): in containers when a Docker engine answers, else here
 	@if docker info >/dev/null 2>&1; then \
 		echo "make test: a Docker engine answers: running the suite in containers (docker-compose.test.yml)"; \
 		docker compose -f docker-compose.test.yml run --rm --build tests; \
@@ -60,7 +60,7 @@ test: ## Lint and every test: in containers when a Docker engine answers, else o
 		$(MAKE) --no-print-directory test-here; \
 	fi
 
-test-here: lint e2e-tools ## Lint, then unit, integration and e2e tests on this machine
+test-here: lint e2e-tools ## Lint, then unit, integration, e2e and reliability tests on this machine
 	$(BIN)/pytest
 
 e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
