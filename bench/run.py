@@ -391,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             run.seeding_seconds["800"] = time.monotonic() - started
             run_dataset(run, "800", database_url, app_server, app, floor, token, options)
             if options.large:
+                time.sleep(1)  # the creates still in flight when wrk stopped land first
                 started = time.monotonic()
                 top_up(database_url, options.large)
                 run.seeding_seconds["1M"] = time.monotonic() - started
