@@ -37,8 +37,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 ENTRYPOINT ["deploy/entrypoint.sh"]
 
 FROM ${PYTHON_IMAGE} AS test
+# postgresql: the reliability suite stops and restarts a cluster of its own (initdb, pg_ctl);
+# the other suites use the compose file's database.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev make nginx nodejs npm \
+    && apt-get install -y --no-install-recommends gcc libc6-dev make nginx nodejs npm postgresql \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --shell /bin/bash app

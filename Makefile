@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed clean
-.PHONY: test-here e2e e2e-tools up down logs
+.PHONY: test-here e2e e2e-tools reliability bench up down logs
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +51,7 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 	@echo "then send the token as 'Authorization: Bearer <token>' (Swagger UI: the Authorize button)."
 	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: ## Lint and every test: in containers when a Docker engine answers, else on this machine
+test: ## Lint and every test (reliability included): in containers when a Docker engine answers, else here
 	@if docker info >/dev/null 2>&1; then \
 		echo "make test: a Docker engine answers: running the suite in containers (docker-compose.test.yml)"; \
 		docker compose -f docker-compose.test.yml run --rm --build tests; \
@@ -60,11 +60,23 @@ test: ## Lint and every test: in containers when a Docker engine answers, else o
 		$(MAKE) --no-print-directory test-here; \
 	fi
 
-test-here: lint e2e-tools ## Lint, then unit, integration and e2e tests on this machine
+test-here: lint e2e-tools ## Lint, then unit, integration, e2e and reliability tests on this machine
 	$(BIN)/pytest
 
 e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
 	$(BIN)/pytest tests/e2e
+
+reliability: e2e-tools ## Reliability suite only: concurrency, faults, bad input through the real stack
+	$(BIN)/pytest tests/reliability
+
+# `make bench`: wrk, pgbench and nginx come from Debian (apt-get install wrk postgresql-client nginx).
+BENCH_INSTALLED := $(VENV)/.installed-bench
+$(BENCH_INSTALLED): $(SERVER_INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,server,bench]"
+	touch $@
+
+bench: $(BENCH_INSTALLED) ## Load the production stack (800 and 1M numbers) against its floors; not in make test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 unit: venv ## Unit tests only: no database, no Flask
 	$(BIN)/pytest tests/unit

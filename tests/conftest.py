@@ -40,7 +40,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app.config.update(TESTING=True)
     yield app
     with app.app_context():
-        inventory().engine.dispose()
+        inventory().dispose()
 
 
 def token_for(app: Flask, role: str) -> str:

@@ -103,14 +103,20 @@ class FakeUserRepository(UserRepository):
 
 
 class FakeTokenRepository(TokenRepository):
-    def __init__(self) -> None:
+    def __init__(self, users: FakeUserRepository) -> None:
         self.tokens: dict[str, AccessToken] = {}
+        self._users = users
 
     def add(self, token: AccessToken) -> None:
         self.tokens[token.token_hash] = token
 
     def get(self, token_hash: str) -> AccessToken | None:
         return self.tokens.get(token_hash)
+
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        token = self.tokens.get(token_hash)
+        user = None if token is None else self._users.get(token.user_id)
+        return None if token is None or user is None else (token, user)
 
     def revoke_all_of(self, user_id: int, now: datetime) -> None:
         for token in self.tokens.values():
@@ -156,7 +162,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
-        self.tokens: FakeTokenRepository = FakeTokenRepository()
+        self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
         self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
         self.committed = False
         self.commit_error: Exception | None = None

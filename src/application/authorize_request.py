@@ -18,10 +18,11 @@ class AuthorizeRequest:
         if not secret:
             raise Unauthenticated(token_given=False)
         with self._uow_factory() as uow:
-            token = uow.tokens.get(hash_secret(secret))
-            usable = token is not None and token.usable_at(self._clock())
-            user = uow.users.get(token.user_id) if usable and token is not None else None
-            if user is None or not user.active:
+            found = uow.tokens.get_with_holder(hash_secret(secret))
+            if found is None:
+                raise Unauthenticated(token_given=True)
+            token, user = found
+            if not token.usable_at(self._clock()) or not user.active:
                 raise Unauthenticated(token_given=True)
             if not user.may(permission):
                 raise Forbidden(user.role.value, permission.value)

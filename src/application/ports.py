@@ -81,6 +81,10 @@ class TokenRepository(abc.ABC):
     def get(self, token_hash: str) -> AccessToken | None: ...
 
     @abc.abstractmethod
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        """The token and the user it was issued to, read together: every request asks."""
+
+    @abc.abstractmethod
     def revoke_all_of(self, user_id: int, now: datetime) -> None: ...
 
 

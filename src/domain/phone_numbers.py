@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import phonenumbers
 
@@ -47,8 +47,7 @@ class PhoneNumber:
     @cached_property
     def international(self) -> str:
         """The agreed display form, e.g. "+55 84 91234-4321"."""
-        parsed = phonenumbers.parse(self.e164, None)
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return _international(self.e164)
 
     @cached_property
     def country(self) -> str | None:
@@ -58,3 +57,12 @@ class PhoneNumber:
 
     def __str__(self) -> str:
         return self.e164
+
+
+# Parsing and formatting cost tens of microseconds a number, paid again for every row of every
+# page: the form depends on the E.164 text alone, so a process remembers the recent ones (about
+# 2 MB at most; a page read again costs nothing).
+@lru_cache(maxsize=16384)
+def _international(e164: str) -> str:
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

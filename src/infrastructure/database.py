@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +20,51 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATION_LOCK_KEY = 0x6E756D73
 
 
-def create_database_engine(url: str) -> Engine:
+def create_database_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """`autocommit`: every statement commits on its own (no BEGIN, no ROLLBACK round trips), for
+    the read-only session factory. An engine of its own, so that no pooled connection ever has to
+    switch modes (a switch on check-in can fail on a dead connection, outside any unit of work)."""
     parsed = make_url(url)
+    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url)
+        return _create_sqlite_engine(url, isolation)
     connect_args: dict[str, Any] = {}
-    if parsed.get_driver_name() == "psycopg2":
+    psycopg2 = parsed.get_driver_name() == "psycopg2"
+    if psycopg2:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,  # a restarted server costs one ping per pooled connection, not a 5xx
+        # Without psycopg2 (no socket to look at), the classic ping: one round trip per checkout.
+        pool_pre_ping=not psycopg2,
         pool_timeout=POOL_TIMEOUT_SECONDS,
         connect_args=connect_args,
+        **isolation,
     )
+    if psycopg2:
+        event.listen(engine, "checkout", _discard_if_hung_up)
+    return engine
 
 
-def _create_sqlite_engine(url: str) -> Engine:
+def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection that the server has closed (a restart, a terminated backend) is replaced
+    before use, as pool_pre_ping would do, but without its round trip: an idle connection has
+    nothing to read, so a socket that is readable, hung up or in error has heard the server say
+    goodbye (or something unexpected: either way a fresh connection is the safe answer).
+    A server that vanishes without a word looks alive here, as it did to the ping, which then hung
+    until the TCP timeout; the query does the same, and the pool's error handling takes over."""
+    if dbapi_connection.closed:
+        raise exc.DisconnectionError("the connection was closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise exc.DisconnectionError("the server closed the connection while it was pooled")
+
+
+def _create_sqlite_engine(url: str, isolation: dict[str, Any]) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **isolation)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -51,9 +77,28 @@ def _create_sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+def create_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for units of work. `read_only` ones, on an autocommit engine, run each statement
+    on its own: no BEGIN and no ROLLBACK round trips, the same snapshot per statement as READ
+    COMMITTED gives, and nothing written (ReadOnlySession refuses to flush a change)."""
     # Results are built before commit; expiring on commit would only cost reloads.
+    if read_only:
+        return sessionmaker(bind=engine, class_=ReadOnlySession, expire_on_commit=False, autoflush=False)
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class ReadOnlySession(Session):
+    """A session for use cases that only read: in autocommit a flush would be a write that no
+    rollback undoes, so any change is refused before it reaches the database."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise ReadOnlyViolation("a read-only unit of work cannot write")
+        super().flush(objects)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A bug: a use case that writes was given read-only units of work."""
 
 
 def ping(engine: Engine) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
@@ -99,6 +99,22 @@ class SqlAlchemyUserRepository(UserRepository):
         self._session.delete(user)
 
 
+_TOKEN_WITH_HOLDER = (
+    select(
+        access_tokens.c.token_hash,
+        access_tokens.c.user_id,
+        access_tokens.c.expires_at,
+        access_tokens.c.revoked_at,
+        users.c.email,
+        users.c.password_hash,
+        users.c.role,
+        users.c.active,
+    )
+    .join_from(access_tokens, users, access_tokens.c.user_id == users.c.id)
+    .where(access_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
 class SqlAlchemyTokenRepository(TokenRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -108,6 +124,16 @@ class SqlAlchemyTokenRepository(TokenRepository):
 
     def get(self, token_hash: str) -> AccessToken | None:
         return self._session.get(AccessToken, token_hash)
+
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        """Every request asks, and only reads the answer: a Core query, the two objects built from
+        its row (detached: a change to them is never written), without the ORM's loading and
+        identity map, which cost more than the query itself."""
+        row = self._session.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}).one_or_none()
+        if row is None:
+            return None
+        token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
+        return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
 
     def revoke_all_of(self, user_id: int, now: datetime) -> None:
         self._session.execute(

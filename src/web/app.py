@@ -78,35 +78,42 @@ def create_first_admin(served: Inventory, settings: Settings) -> None:
 def build_inventory(settings: Settings) -> Inventory:
     start_mappers()
     engine = create_database_engine(settings.database_url)
+    read_engine = create_database_engine(settings.database_url, autocommit=True)
     session_factory = create_session_factory(engine)
+    read_only_sessions = create_session_factory(read_engine, read_only=True)
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
 
+    def read_uow() -> UnitOfWork:
+        """For the use cases that only read (half the round trips: no BEGIN, no ROLLBACK)."""
+        return SqlAlchemyUnitOfWork(read_only_sessions)
+
     return Inventory(
         settings=settings,
         currencies=currencies,
         engine=engine,
+        read_engine=read_engine,
         create_number=CreateNumber(
             uow,
             currencies,
             clock=utc_now,
             idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
         ),
-        get_number=GetNumber(uow),
-        list_numbers=ListNumbers(uow),
+        get_number=GetNumber(read_uow),
+        list_numbers=ListNumbers(read_uow),
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(uow, currencies),
-        authorize_request=AuthorizeRequest(uow, utc_now),
+        authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
         create_user=CreateUser(uow, hasher),
-        list_users=ListUsers(uow),
-        get_user=GetUser(uow),
+        list_users=ListUsers(read_uow),
+        get_user=GetUser(read_uow),
         update_user=UpdateUser(uow, utc_now),
         delete_user=DeleteUser(uow),
         ensure_first_admin=EnsureFirstAdmin(uow, hasher),

@@ -86,6 +86,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UserAlreadyExists, _user_already_exists)
     app.register_error_handler(LastActiveAdmin, _last_active_admin)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(UnicodeDecodeError, _not_utf8)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -184,6 +185,12 @@ def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     return problem(status, error.description or HTTPStatus(status).phrase, headers=headers)
+
+
+def _not_utf8(error: UnicodeDecodeError) -> Response:
+    """Werkzeug decodes the query string (request.args) strictly: raw bytes that are not UTF-8
+    are the client's fault. (The body's own decoding errors are caught where it is parsed.)"""
+    return problem(400, f"the request's query string is not valid UTF-8: {error.reason}")
 
 
 def _unexpected(error: Exception) -> Response:

@@ -34,6 +34,7 @@ class Inventory:
     settings: Settings
     currencies: CurrencyCatalog
     engine: Engine
+    read_engine: Engine  # autocommit, for the use cases that only read
     create_number: CreateNumber
     get_number: GetNumber
     list_numbers: ListNumbers
@@ -50,6 +51,11 @@ class Inventory:
     update_user: UpdateUser
     delete_user: DeleteUser
     ensure_first_admin: EnsureFirstAdmin
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, and whoever replaces an app)."""
+        self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def inventory() -> Inventory:

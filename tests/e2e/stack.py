@@ -103,8 +103,16 @@ class Process:
 class AppServer(Process):
     """One uWSGI instance, started exactly as the container starts it: deploy/entrypoint.sh."""
 
-    def __init__(self, name: str, workdir: Path, database_url: str, extra_env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        database_url: str,
+        extra_env: Mapping[str, str],
+        command: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(name, workdir / f"{name}.log")
+        self.command = command  # the entrypoint's arguments: none runs uWSGI with deploy/uwsgi.ini
         self.socket_port = free_port()  # uwsgi protocol, for nginx
         self.http_port = free_port()  # plain HTTP, as the container's HEALTHCHECK uses it
         self.stats_port = free_port()  # uWSGI's stats server: which worker is busy
@@ -133,7 +141,7 @@ class AppServer(Process):
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self) -> None:
-        self.launch([str(ENTRYPOINT)], self.env, PROJECT_ROOT)
+        self.launch([str(ENTRYPOINT), *self.command], self.env, PROJECT_ROOT)
 
     def wait_until_ready(self) -> None:
         """The database answers and every worker has loaded the app: with lazy-apps each worker
@@ -171,8 +179,15 @@ class Nginx(Process):
     """nginx with the deploy/ template rendered for this machine, running in the foreground."""
 
     def __init__(self, workdir: Path, app_servers: list[AppServer], max_body_bytes: int) -> None:
-        self.prefix = Path(tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=workdir))
-        super().__init__("nginx", self.prefix / "nginx.log")
+        # As root nginx's workers switch to an unprivileged user, which must reach the temp
+        # directories nginx creates under its prefix (a request body over 16 KB is buffered there),
+        # and pytest's base temp directory is root's alone: the prefix goes to the system's.
+        # (In the container nginx is not root.)
+        self._as_root = os.geteuid() == 0
+        self.prefix = Path(
+            tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=None if self._as_root else workdir)
+        )
+        super().__init__("nginx", workdir / f"{self.prefix.name}.log")
         self.port = free_port()
         self.config = self.prefix / "nginx.conf"
         self.config.write_text(
@@ -185,12 +200,9 @@ class Nginx(Process):
                 },
             )
         )
-        if os.geteuid() == 0:
-            # As root nginx's workers switch to an unprivileged user, which must reach the temp
-            # directories nginx creates under this prefix. (In the container nginx is not root.)
+        if self._as_root:
             self.config.write_text("user nobody nogroup;\n" + self.config.read_text())
-            for directory in (workdir, self.prefix):
-                directory.chmod(0o755)
+            self.prefix.chmod(0o755)
 
     @property
     def url(self) -> str:
@@ -224,7 +236,11 @@ class Nginx(Process):
                 time.sleep(0.05)
 
     def stop(self, signum: int = signal.SIGQUIT) -> int | None:  # SIGQUIT: nginx's graceful stop
-        return super().stop(signum)
+        try:
+            return super().stop(signum)
+        finally:
+            if self._as_root:
+                shutil.rmtree(self.prefix, ignore_errors=True)
 
 
 def render_nginx_template(template: str, values: Mapping[str, str]) -> str:
@@ -282,7 +298,9 @@ def call(
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers
         error.close()
-    return Reply(status, dict(got.items()), json.loads(raw) if raw else None)
+    # nginx's own answers to what never reaches the app (400, 414) are HTML: kept as text.
+    is_json = "json" in (got.get("Content-Type") or "")
+    return Reply(status, dict(got.items()), (json.loads(raw) if is_json else raw.decode()) if raw else None)
 
 
 def log_in(base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
@@ -292,3 +310,37 @@ def log_in(base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWO
         raise StackError(f"logging in as {email} answered {reply.status}: {reply.body}")
     token: str = reply.body["token"]
     return token
+
+
+class HalfSentRequest:
+    """A POST whose body is only partly sent, so that the server is mid-request."""
+
+    def __init__(self, server: AppServer, body: dict[str, str], token: str) -> None:
+        self.payload = json.dumps(body).encode()
+        self.connection = socket.create_connection(("127.0.0.1", server.http_port), timeout=15)
+        head = (
+            "POST /api/v1/numbers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(self.payload)}\r\nX-Request-ID: in-flight\r\nConnection: close\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        )
+        self.connection.sendall(head.encode() + self.payload[:10])
+        self.worker_pid = self._wait_for_busy_worker(server)
+
+    @staticmethod
+    def _wait_for_busy_worker(server: AppServer) -> int:
+        deadline = time.monotonic() + 5
+        while not (busy := server.busy_worker_pids()):
+            if time.monotonic() > deadline:
+                raise server.failure("never started serving the half-sent request")
+            time.sleep(0.02)
+        return busy[0]
+
+    def finish(self) -> tuple[int, dict[str, object]]:
+        self.connection.sendall(self.payload[10:])
+        response = b""
+        while chunk := self.connection.recv(65536):
+            response += chunk
+        self.connection.close()
+        assert response, "the server closed the connection without answering the request in flight"
+        head, _, body = response.partition(b"\r\n\r\n")
+        return int(head.split()[1]), json.loads(body)

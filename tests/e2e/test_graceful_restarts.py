@@ -10,53 +10,17 @@ it involves a worker.
 
 from __future__ import annotations
 
-import json
 import signal
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import start_app_servers
-from tests.e2e.stack import AppServer, call
+from tests.e2e.fixtures import start_app_servers
+from tests.e2e.stack import AppServer, HalfSentRequest, call
 
 NUMBER = {"value": "+12124001234", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"}
-
-
-class HalfSentRequest:
-    """A POST whose body is only partly sent, so that the server is mid-request."""
-
-    def __init__(self, server: AppServer, body: dict[str, str], token: str) -> None:
-        self.payload = json.dumps(body).encode()
-        self.connection = socket.create_connection(("127.0.0.1", server.http_port), timeout=15)
-        head = (
-            "POST /api/v1/numbers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(self.payload)}\r\nX-Request-ID: in-flight\r\nConnection: close\r\n"
-            f"Authorization: Bearer {token}\r\n\r\n"
-        )
-        self.connection.sendall(head.encode() + self.payload[:10])
-        self.worker_pid = self._wait_for_busy_worker(server)
-
-    @staticmethod
-    def _wait_for_busy_worker(server: AppServer) -> int:
-        deadline = time.monotonic() + 5
-        while not (busy := server.busy_worker_pids()):
-            if time.monotonic() > deadline:
-                raise server.failure("never started serving the half-sent request")
-            time.sleep(0.02)
-        return busy[0]
-
-    def finish(self) -> tuple[int, dict[str, object]]:
-        self.connection.sendall(self.payload[10:])
-        response = b""
-        while chunk := self.connection.recv(65536):
-            response += chunk
-        self.connection.close()
-        assert response, "the server closed the connection without answering the request in flight"
-        head, _, body = response.partition(b"\r\n\r\n")
-        return int(head.split()[1]), json.loads(body)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import MAX_BODY_BYTES
+from tests.e2e.fixtures import MAX_BODY_BYTES
 from tests.e2e.stack import Nginx, call
 from tests.integration.postgres_cluster import free_port
 

@@ -48,7 +48,8 @@ def free_port() -> int:
 
 
 class PostgresCluster:
-    def __init__(self) -> None:
+    def __init__(self, extra_options: str = "") -> None:
+        self.extra_options = extra_options  # server options after ours, so they win (-c fsync=on)
         self.bindir = find_bindir()
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="number-inventory-pg-"))
@@ -70,13 +71,23 @@ class PostgresCluster:
             "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
             "--locale=C.UTF-8",
         )  # fmt: skip
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the server on the cluster's data directory and port (again, after stop_server)."""
         options = (
             f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            f"{self.extra_options}"
         )
         self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-o", options, "start"
         )
+
+    def stop_server(self) -> None:
+        """Stop the server as an operator would (fast shutdown: sessions are ended, every committed
+        transaction is on disk), keeping the data for start_server."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:

@@ -31,7 +31,7 @@ def test_behind_a_trusted_proxy_location_and_links_use_the_forwarded_host_and_sc
         assert links.startswith("<https://inventory.example.com:8443/api/v1/numbers?page=1")
     finally:
         with app.app_context():
-            inventory().engine.dispose()
+            inventory().dispose()
 
 
 def test_with_no_trusted_proxy_forwarded_headers_are_ignored(client: FlaskClient) -> None:

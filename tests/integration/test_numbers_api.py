@@ -284,6 +284,13 @@ def test_rejects_page_parameters_out_of_range(
     assert_problem(client.get(NUMBERS, query_string=params), 422, field)
 
 
+def test_a_query_string_that_is_not_utf8_is_a_bad_request(client: FlaskClient) -> None:
+    """Raw bytes, not percent-escapes: what a client bypassing every library can send (a 500 before)."""
+    response = client.get(NUMBERS, environ_overrides={"QUERY_STRING": "page=\xff\xfe"})
+    body = assert_problem(response, 400)
+    assert "UTF-8" in body["detail"]
+
+
 def test_paging_through_800_numbers_visits_each_once(client: FlaskClient, runner: Any) -> None:
     assert "seeded 800 new numbers" in runner.invoke(args=["seed"]).output
     seen: list[int] = []

@@ -1,16 +1,18 @@
 """The SQLAlchemy repository and unit of work against real databases."""
 
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
+from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord, StorageUnavailable
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.users import EmailAddress, Role, User
-from src.infrastructure.database import create_database_engine, create_session_factory
+from src.infrastructure.database import ReadOnlyViolation, create_database_engine, create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import NumberFactory, PhoneNumberFactory
@@ -128,3 +130,52 @@ def test_counting_the_active_admins_holds_them_until_the_transaction_ends(engine
         first.commit()
     other.join(timeout=10)
     assert counted_by_second == [1]
+
+
+def test_a_read_only_unit_of_work_reads_but_refuses_to_write(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    number_id = stored_id(uow, NumberFactory())
+    read_engine = create_database_engine(
+        str(engine.url.render_as_string(hide_password=False)), autocommit=True
+    )
+    reader = SqlAlchemyUnitOfWork(create_session_factory(read_engine, read_only=True))
+    with reader:
+        loaded = reader.numbers.get(number_id)
+        assert loaded is not None
+        loaded.setup_price = Money(Decimal("9.99"), loaded.setup_price.currency)
+        with pytest.raises(ReadOnlyViolation):
+            reader.commit()
+    with reader, pytest.raises(ReadOnlyViolation):
+        reader.numbers.add(NumberFactory())  # add() flushes at once, for the id
+    read_engine.dispose()
+    assert reader_sees(engine) == 1
+
+
+def reader_sees(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM numbers")).scalar_one())
+
+
+def test_a_token_is_read_with_its_holder_in_one_query(uow: SqlAlchemyUnitOfWork, engine: Engine) -> None:
+    holder = User(EmailAddress("holder@example.com"), "hash", Role.SUPERVISOR)
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+    with uow:
+        uow.users.add(holder)
+        uow.tokens.add(AccessToken("a" * 64, holder.id or 0, expires))
+        uow.commit()
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with uow:  # read inside: leaving a unit of work rolls back, which expires what it loaded
+        found = uow.tokens.get_with_holder("a" * 64)
+        assert uow.tokens.get_with_holder("b" * 64) is None
+        assert found is not None
+        token, user = found
+        assert (token.user_id, token.expires_at, token.revoked_at) == (holder.id, expires, None)
+        assert (user.id, user.email, user.role, user.active) == (
+            holder.id,
+            holder.email,
+            Role.SUPERVISOR,
+            True,
+        )
+    assert len(statements) == 2  # one for each lookup
