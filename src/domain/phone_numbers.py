@@ -42,7 +42,10 @@ class PhoneNumber:
             ) from error
         if not phonenumbers.is_valid_number(parsed):
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
-        return cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        number = cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        # The country from the number already parsed: parsing it again would double an import's cost.
+        number.__dict__["country"] = _region(parsed)
+        return number
 
     @cached_property
     def international(self) -> str:
@@ -53,8 +56,12 @@ class PhoneNumber:
     @cached_property
     def country(self) -> str | None:
         """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(self.e164, None))
-        return region if region and region != phonenumbers.UNKNOWN_REGION and region != "001" else None
+        return _region(phonenumbers.parse(self.e164, None))
 
     def __str__(self) -> str:
         return self.e164
+
+
+def _region(parsed: phonenumbers.PhoneNumber) -> str | None:
+    region = phonenumbers.region_code_for_number(parsed)
+    return region if region and region not in (phonenumbers.UNKNOWN_REGION, "001") else None

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from src.application.errors import DuplicateRecord, StorageUnavailable
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
+from src.domain.phone_numbers import PhoneNumber
 from src.infrastructure.database import create_database_engine, create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
@@ -95,3 +96,16 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     with pytest.raises(StorageUnavailable), uow:
         uow.numbers.count()
+
+
+def test_stores_the_country_derived_from_the_number_on_every_write(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    number_id = stored_id(uow, NumberFactory(phone_number=PhoneNumber.parse("+55 84 91234-4321")))
+    with uow:
+        loaded = uow.numbers.get(number_id)
+        assert loaded is not None
+        loaded.change(PhoneNumber.parse("+1 201 555 0123"), loaded.monthly_price, loaded.setup_price)
+        uow.commit()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT country FROM numbers")).scalar_one() == "US"
