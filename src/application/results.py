@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from src.application.number_listing import Position
 from src.domain.money import Currency
 from src.domain.numbers import Number
 from src.domain.users import Role, User
@@ -41,6 +42,8 @@ class NumberPage:
     total: int
     page: int
     per_page: int
+    total_is_exact: bool = True  # False: an estimate, the store having too many matches to count
+    following: Position | None = None  # keyset pages: where the next page starts, if there is one
 
     @property
     def last_page(self) -> int:

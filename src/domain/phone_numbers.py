@@ -65,3 +65,8 @@ class PhoneNumber:
 def _region(parsed: phonenumbers.PhoneNumber) -> str | None:
     region = phonenumbers.region_code_for_number(parsed)
     return region if region and region not in (phonenumbers.UNKNOWN_REGION, "001") else None
+
+
+def is_region(code: str) -> bool:
+    """Whether `code` is an ISO 3166 alpha-2 region that has phone numbers."""
+    return code in phonenumbers.SUPPORTED_REGIONS

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
+from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
+    ALL_BY_ID,
+    NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
     NumberRepository,
@@ -18,6 +23,7 @@ from src.application.ports import (
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
+from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import translated_storage_errors
 from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
 
@@ -39,11 +45,38 @@ class SqlAlchemyNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return self._session.scalars(select(Number).where(numbers.c.e164 == phone_number)).one_or_none()
 
-    def list(self, offset: int, limit: int) -> Sequence[Number]:
-        return self._session.scalars(select(Number).order_by(numbers.c.id).offset(offset).limit(limit)).all()
+    def list(
+        self,
+        listing: Listing = ALL_BY_ID,
+        *,
+        limit: int,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> Sequence[Number]:
+        query = select(Number).where(*number_queries.conditions(listing.filter))
+        if after is not None:
+            query = query.where(number_queries.after(listing.sort, after))
+        query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
 
-    def count(self) -> int:
-        return self._session.scalar(select(func.count()).select_from(numbers)) or 0
+    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
+        matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
+        if exact_up_to is not None:
+            capped = matching.limit(exact_up_to + 1).subquery()
+            found = self._session.scalar(select(func.count()).select_from(capped)) or 0
+            if found <= exact_up_to:
+                return Count(found)
+            if self._session.get_bind().dialect.name == "postgresql":
+                # More than the bound match: the planner's estimate, never below what was seen.
+                return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
+        return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+    def _planned_rows(self, query: Select[Any]) -> int:
+        sql = query.compile(dialect=self._session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+        plan = self._session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def delete(self, number: Number) -> None:
         self._session.delete(number)

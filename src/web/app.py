@@ -36,6 +36,7 @@ from src.web.access_log import register_access_log
 from src.web.auth import register_authorization
 from src.web.blueprints import auth, docs, health, numbers, users
 from src.web.cli import register_commands
+from src.web.cursors import CursorCodec
 from src.web.errors import register_error_handlers
 from src.web.http_policies import register_http_policies
 from src.web.inventory import EXTENSION_KEY, Inventory
@@ -87,6 +88,7 @@ def build_inventory(settings: Settings) -> Inventory:
         settings=settings,
         currencies=currencies,
         engine=engine,
+        cursors=CursorCodec(settings.secret_key),
         create_number=CreateNumber(
             uow,
             currencies,

@@ -28,6 +28,7 @@ from src.application.errors import (
     VersionMismatch,
 )
 from src.domain.errors import DomainError, InvalidFields
+from src.web.cursors import InvalidCursor
 from src.web.schemas import WIRE_FIELDS, FieldError, Problem, wire_name
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UserNotFound, _user_not_found)
     app.register_error_handler(UserAlreadyExists, _user_already_exists)
     app.register_error_handler(LastActiveAdmin, _last_active_admin)
+    app.register_error_handler(InvalidCursor, _invalid_cursor)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -155,6 +157,10 @@ def _unavailable(error: StorageUnavailable) -> Response:
         kind="database-unavailable",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _invalid_cursor(error: InvalidCursor) -> Response:
+    return problem(400, str(error), kind="invalid-cursor")
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -25,6 +25,7 @@ from src.application.seed_numbers import SeedNumbers
 from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
 from src.infrastructure.settings import Settings
+from src.web.cursors import CursorCodec
 
 EXTENSION_KEY = "number_inventory"
 
@@ -34,6 +35,7 @@ class Inventory:
     settings: Settings
     currencies: CurrencyCatalog
     engine: Engine
+    cursors: CursorCodec
     create_number: CreateNumber
     get_number: GetNumber
     list_numbers: ListNumbers

@@ -111,8 +111,13 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "X-Total-Count": {
-        "description": "How many numbers there are in all.",
+        "description": "How many numbers match: exact up to 1000, past that possibly PostgreSQL's "
+        "estimate (then X-Total-Count-Estimated is sent).",
         "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-Total-Count-Estimated": {
+        "description": "`true` when X-Total-Count is an estimate (more than 1000 matches).",
+        "schema": {"type": "string", "enum": ["true"]},
     },
     "Retry-After": {
         "description": "Seconds to wait before trying again.",

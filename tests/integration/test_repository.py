@@ -59,7 +59,7 @@ def test_lists_in_id_order_and_counts(uow: SqlAlchemyUnitOfWork) -> None:
     ids = [stored_id(uow, NumberFactory()) for _ in range(5)]
     with uow:
         assert [n.id for n in uow.numbers.list(offset=1, limit=3)] == ids[1:4]
-        assert uow.numbers.count() == 5
+        assert uow.numbers.count().value == 5
 
 
 def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnitOfWork) -> None:
@@ -68,14 +68,14 @@ def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnit
     with uow, pytest.raises(DuplicateRecord):
         uow.numbers.add(NumberFactory(phone_number=first.phone_number))
     with uow:
-        assert uow.numbers.count() == 1
+        assert uow.numbers.count().value == 1
 
 
 def test_uncommitted_work_is_rolled_back(uow: SqlAlchemyUnitOfWork) -> None:
     with uow:
         uow.numbers.add(NumberFactory())
     with uow:
-        assert uow.numbers.count() == 0
+        assert uow.numbers.count().value == 0
 
 
 def test_deletes(uow: SqlAlchemyUnitOfWork) -> None:

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 from src.application.create_number import CreateNumberCommand
 from src.application.delete_number import DeleteNumberCommand
 from src.application.list_numbers import ListNumbersQuery
+from src.application.number_listing import Listing, NumberFilter, Sort
 from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
 from src.application.results import NumberPage, NumberResult
@@ -33,18 +34,22 @@ BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
 @documented(
     Operation(
         "listNumbers",
-        "List numbers, a page at a time, in id order",
+        "List numbers: filter, sort, and page by number or by keyset cursor",
         "numbers",
         {
             200: Reply(
                 "A page of numbers; past the last page, an empty array.",
                 "[NumberOut]",
-                ("X-Total-Count", "Link"),
+                ("X-Total-Count", "X-Total-Count-Estimated", "Link"),
             )
         },
-        problems=(422,),
+        problems=(400, 422),
         query=ListParams,
         permission=Permission.READ_NUMBERS,
+        description="Filters combine (AND). `page` pages are numbered; for deep pages use keyset "
+        "paging: send `cursor=` (empty) and follow the `next` Link, whose cost does not grow with depth. "
+        "`X-Total-Count` is exact up to 1000 matches; past that PostgreSQL gives its planner's "
+        "estimate, flagged by `X-Total-Count-Estimated: true`.",
     )
 )
 def list_numbers() -> Response:
@@ -52,13 +57,22 @@ def list_numbers() -> Response:
     params = ListParams.model_validate(
         request.args.to_dict(), context={"max_page_size": served.settings.max_page_size}
     )
-    page = served.list_numbers(ListNumbersQuery(params.page, params.per_page or served.settings.page_size))
+    listing = Listing(NumberFilter.parse(params.filters(), served.currencies), Sort.parse(params.sort))
+    per_page = params.per_page or served.settings.page_size
+    if params.cursor is None:
+        query = ListNumbersQuery(params.page, per_page, listing)
+    else:
+        if "page" in request.args:
+            raise DomainError("cannot be combined with page: page by number or by cursor", "cursor")
+        after = served.cursors.decode(params.cursor, listing) if params.cursor else None
+        query = ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
+    page = served.list_numbers(query)
     body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"X-Total-Count": str(page.total), "Link": _page_links(page)},
-    )
+    links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
+    headers = {"X-Total-Count": str(page.total), "Link": links}
+    if not page.total_is_exact:
+        headers["X-Total-Count-Estimated"] = "true"
+    return Response(body, mimetype="application/json", headers=headers)
 
 
 @bp.post("")
@@ -179,11 +193,9 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "per_page")]
 
     def link(number: int, rel: str) -> str:
-        query = urlencode([*kept, ("page", number), ("per_page", page.per_page)])
-        return f'<{request.base_url}?{query}>; rel="{rel}"'
+        return _link(rel, ("page", number), ("per_page", page.per_page))
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -192,3 +204,19 @@ def _page_links(page: NumberPage) -> str:
         links.append(link(page.page + 1, "next"))
     links.append(link(page.last_page, "last"))
     return ", ".join(links)
+
+
+def _keyset_links(page: NumberPage, listing: Listing) -> str:
+    """Keyset pages link to the first page and, unless this is the last, to the next one."""
+    links = [_link("first", ("cursor", ""), ("per_page", page.per_page))]
+    if page.following is not None:
+        cursor = inventory().cursors.encode(page.following, listing)
+        links.append(_link("next", ("cursor", cursor), ("per_page", page.per_page)))
+    return ", ".join(links)
+
+
+def _link(rel: str, *params: tuple[str, object]) -> str:
+    """A link to this listing with `params` instead of the paging ones, keeping the others."""
+    names = {"page", "per_page", "cursor"}
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in names]
+    return f'<{request.base_url}?{urlencode([*kept, *params])}>; rel="{rel}"'
