@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from src.application.access_tokens import AccessToken
@@ -14,12 +14,14 @@ from src.application.ports import (
     NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
+    NewNumber,
     NumberRepository,
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
     UserRepository,
 )
+from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -66,6 +68,23 @@ class FakeNumberRepository(NumberRepository):
     def delete(self, number: Number) -> None:
         assert number.id is not None
         del self._numbers[number.id]
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        for n in self.list(listing, limit=len(self._numbers)):
+            yield NumberRecord(
+                n.phone_number.e164, n.monthly_price.amount, n.setup_price.amount, n.currency.code
+            )
+
+    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+        taken = self.taken([phone_number for phone_number, _, _ in numbers])
+        for phone_number, monthly_price, setup_price in numbers:
+            if phone_number.e164 not in taken:
+                self.add(Number(phone_number, monthly_price, setup_price))
+        return taken
+
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        stored = {n.phone_number.e164 for n in self._numbers.values()}
+        return {p.e164 for p in phone_numbers if p.e164 in stored}
 
     def has_duplicates(self) -> bool:
         values = [n.phone_number for n in self._numbers.values()]

@@ -1,5 +1,4 @@
-"""The inventory as a table at carrier scale: a stored country, indexes for every filter and sort,
-and the import jobs' state.
+"""The inventory as a table at carrier scale: a stored country and indexes for every filter and sort.
 
 Revision ID: 0004
 Revises: 0003

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -11,11 +11,14 @@ from typing import Self
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Count, Listing, NumberFilter, Position
+from src.application.results import NumberRecord
+from src.domain.money import Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
 NO_FILTER = NumberFilter()
+NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
 ALL_BY_ID = Listing()
 
 
@@ -49,6 +52,18 @@ class NumberRepository(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, number: Number) -> None: ...
+
+    @abc.abstractmethod
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+    @abc.abstractmethod
+    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+        """Store in bulk each number whose phone number is free; return the E.164 of the others."""
+
+    @abc.abstractmethod
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        """The E.164 of those phone numbers that are stored."""
 
 
 class IdempotencyRepository(abc.ABC):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from src.application.number_listing import Position
 from src.domain.money import Currency
@@ -34,6 +35,15 @@ class NumberResult:
             setup_price=number.setup_price.amount,
             currency=number.currency,
         )
+
+
+class NumberRecord(NamedTuple):
+    """A stored number as plain values, for reading in bulk (exports): no entity, no session."""
+
+    e164: str
+    monthly_price: Decimal
+    setup_price: Decimal
+    currency_code: str
 
 
 @dataclass(frozen=True)

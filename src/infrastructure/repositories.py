@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, text, update
+from sqlalchemy import Select, String, delete, func, insert, select, text, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
@@ -16,16 +18,20 @@ from src.application.ports import (
     NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
+    NewNumber,
     NumberRepository,
     TokenRepository,
     UserRepository,
 )
+from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import translated_storage_errors
 from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
+
+STREAM_ROWS = 10_000
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
@@ -66,7 +72,7 @@ class SqlAlchemyNumberRepository(NumberRepository):
             found = self._session.scalar(select(func.count()).select_from(capped)) or 0
             if found <= exact_up_to:
                 return Count(found)
-            if self._session.get_bind().dialect.name == "postgresql":
+            if self._dialect() == "postgresql":
                 # More than the bound match: the planner's estimate, never below what was seen.
                 return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
         return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
@@ -80,6 +86,56 @@ class SqlAlchemyNumberRepository(NumberRepository):
 
     def delete(self, number: Number) -> None:
         self._session.delete(number)
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        # Plain columns (no value objects per row) from a server-side cursor, STREAM_ROWS at a time.
+        query = (
+            select(
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+            )
+            .where(*number_queries.conditions(listing.filter))
+            .order_by(*number_queries.order(listing.sort))
+        )
+        for partition in self._session.execute(
+            query, execution_options={"yield_per": STREAM_ROWS}
+        ).partitions():
+            yield from map(NumberRecord._make, partition)
+
+    def add_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+        if not new_numbers:
+            return set()
+        rows = [
+            {
+                "e164": phone_number.e164,
+                "monthly_price": monthly_price.amount,
+                "setup_price": setup_price.amount,
+                "currency": monthly_price.currency.code,
+                "country": phone_number.country,
+            }
+            for phone_number, monthly_price, setup_price in new_numbers
+        ]
+        dialect_insert = postgresql_insert if self._dialect() == "postgresql" else sqlite_insert
+        statement = (
+            dialect_insert(numbers)
+            .on_conflict_do_nothing(index_elements=[numbers.c.e164])
+            .returning(type_coerce(numbers.c.e164, String))
+        )
+        inserted = set(self._session.connection().execute(statement, rows).scalars())
+        return {phone_number.e164 for phone_number, _, _ in new_numbers} - inserted
+
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        if not phone_numbers:
+            return set()
+        query = select(type_coerce(numbers.c.e164, String)).where(
+            numbers.c.e164.in_([phone_number.e164 for phone_number in phone_numbers])
+        )
+        return set(self._session.scalars(query))
+
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
 
 class SqlAlchemyIdempotencyRepository(IdempotencyRepository):

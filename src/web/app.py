@@ -14,8 +14,10 @@ from src.application.delete_number import DeleteNumber
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.errors import StorageUnavailable
+from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
@@ -101,6 +103,10 @@ def build_inventory(settings: Settings) -> Inventory:
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(uow, currencies),
+        export_numbers=ExportNumbers(uow),
+        import_numbers=ImportNumbers(
+            uow, currencies, settings.import_batch_size, settings.max_reported_import_errors
+        ),
         authorize_request=AuthorizeRequest(uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),

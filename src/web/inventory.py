@@ -13,8 +13,10 @@ from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
+from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
@@ -43,6 +45,8 @@ class Inventory:
     patch_number: PatchNumber
     delete_number: DeleteNumber
     seed_numbers: SeedNumbers
+    export_numbers: ExportNumbers
+    import_numbers: ImportNumbers
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from src.application.import_numbers import ImportReport
 from src.application.number_fields import NumberData
 from src.application.results import IssuedToken, NumberResult, UserResult
 from src.domain.money import CurrencyCatalog
@@ -264,3 +265,39 @@ def wire_name(field: str) -> str:
 
 
 WIRE_FIELDS: tuple[str, ...] = tuple(wire_name(name) for name in NumberIn.model_fields)
+
+
+class ImportParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    mode: Literal["all-or-nothing", "skip-invalid"] = Field(
+        "all-or-nothing",
+        description="all-or-nothing: any bad row and nothing is stored (422); "
+        "skip-invalid: the valid rows are stored and the bad ones reported.",
+    )
+
+
+class RowErrorOut(BaseModel):
+    line: int = Field(description="The line of the file (the header is line 1).", examples=[7])
+    field: str = Field(examples=["monthyPrice"])
+    message: str = Field(examples=["must not be negative"])
+
+
+class ImportReportOut(BaseModel):
+    received: int = Field(description="Rows read (the header aside).")
+    created: int = Field(description="Numbers stored.")
+    skipped: int = Field(description="Rows not stored: invalid, or duplicates.")
+    errors: list[RowErrorOut] = Field(description="What is wrong with each skipped row (at most 1000).")
+    errorsOmitted: int = Field(0, description="Errors past the reported maximum.")  # noqa: N815
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportOut:
+        return cls(
+            received=report.received,
+            created=report.created,
+            skipped=report.skipped,
+            errors=[
+                RowErrorOut(line=e.line, field=wire_name(e.field), message=e.message) for e in report.errors
+            ],
+            errorsOmitted=report.errors_omitted,
+        )
