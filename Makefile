@@ -8,7 +8,7 @@ N ?= 800
 FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test unit integration lint fmt migrate revision seed clean
+.PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,8 +55,12 @@ migrate: venv ## Apply the migrations to DATABASE_URL (default SQLite under inst
 revision: venv ## New migration from the tables: make revision m="what changes"
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
-seed: migrate ## Load the demo inventory (N=800 numbers); idempotent
+seed: migrate ## Load the demo inventory (N=800 numbers, bulk: N=1000000 works); idempotent
 	$(FLASK) seed --count $(N)
+
+BENCH_N ?= 1000000
+bench-table: venv ## Table at scale on a throwaway PostgreSQL: import, export, list (BENCH_N=1000000)
+	$(BIN)/python scripts/bench_table.py $(BENCH_N)
 
 clean: ## Remove .venv and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -40,11 +40,13 @@ class PhoneNumber:
             raise InvalidPhoneNumber(
                 f"{text!r} is not an international phone number (start it with + and the country code)"
             ) from error
-        if not phonenumbers.is_valid_number(parsed):
+        # What phonenumbers.is_valid_number does, keeping the region it finds on the way: finding
+        # it is most of the cost (for +1 it tries every NANP country), and imports need it too.
+        region = phonenumbers.region_code_for_number(parsed)
+        if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
         number = cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
-        # The country from the number already parsed: parsing it again would double an import's cost.
-        number.__dict__["country"] = _region(parsed)
+        number.__dict__["country"] = _known(region)
         return number
 
     @cached_property
@@ -63,7 +65,10 @@ class PhoneNumber:
 
 
 def _region(parsed: phonenumbers.PhoneNumber) -> str | None:
-    region = phonenumbers.region_code_for_number(parsed)
+    return _known(phonenumbers.region_code_for_number(parsed))
+
+
+def _known(region: str | None) -> str | None:
     return region if region and region not in (phonenumbers.UNKNOWN_REGION, "001") else None
 
 
