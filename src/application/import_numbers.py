@@ -4,6 +4,7 @@ create, valid rows stored in bulk, every bad row reported by its line."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -91,11 +92,13 @@ class ImportNumbers:
         currencies: CurrencyCatalog,
         batch_size: int = 5000,
         max_reported_errors: int = 1000,
+        overlap_writes: bool = False,
     ) -> None:
         self._uow_factory = uow_factory
         self._currencies = currencies
         self._batch_size = batch_size
         self._max_reported_errors = max_reported_errors
+        self._overlap_writes = overlap_writes  # store on a second thread (a server database only)
 
     def __call__(
         self, rows: Iterable[ImportRow], mode: ImportMode, progress: Progress | None = None
@@ -104,7 +107,7 @@ class ImportNumbers:
         tally = _Tally(self._max_reported_errors)
         seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
         batch: list[tuple[int, NewNumber]] = []
-        with self._uow_factory() as uow:
+        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes) as writer:
             for row in rows:
                 tally.received += 1
                 parts = self._parse(row, tally)
@@ -117,11 +120,14 @@ class ImportNumbers:
                 seen.add(key)
                 batch.append((row.line, parts))
                 if len(batch) >= self._batch_size:
-                    self._store(uow, batch, tally, mode)
+                    writer.store(
+                        batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
+                    )
                     batch = []
                     if progress is not None:
                         progress(tally.received)
-            self._store(uow, batch, tally, mode)
+            writer.store(batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0)
+            writer.finish()
             if mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows:
                 tally.created = 0  # rolled back on the way out
                 raise ImportRejected(tally.report(), tally.invalid_rows)
@@ -142,17 +148,55 @@ class ImportNumbers:
             tally.reject(row.line, [(error.field or "row", error.message)])
         return None
 
-    def _store(
-        self, uow: UnitOfWork, batch: list[tuple[int, NewNumber]], tally: _Tally, mode: ImportMode
-    ) -> None:
-        """Store the batch, unless all-or-nothing has already failed: then only look for duplicates."""
+
+_Batch = list[tuple[int, NewNumber]]
+
+
+class _Writer:
+    """Stores the batches, one at a time, in order. With `overlap`, on a thread of its own: the
+    database then stores one batch while the caller validates the next (the driver lets go of the
+    GIL while it waits), so an import uses two cores. Only the caller's thread touches the tally."""
+
+    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool) -> None:
+        self._uow = uow
+        self._tally = tally
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
+        self._pending: Future[tuple[_Batch, set[str], bool]] | None = None
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._executor is not None:  # never leave the session to a thread still using it
+            self._executor.shutdown(wait=True)
+
+    def store(self, batch: _Batch, only_check: bool) -> None:
+        """Store the batch, or, when all-or-nothing has already failed, only look for duplicates."""
         if not batch:
             return
-        if mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows:
-            taken = uow.numbers.taken([parts[0] for _, parts in batch])
+        self.finish()
+        if self._executor is None:
+            self._account(*self._write(batch, only_check))
         else:
-            taken = uow.numbers.add_new([parts for _, parts in batch])
-            tally.created += len(batch) - len(taken)
+            self._pending = self._executor.submit(self._write, batch, only_check)
+
+    def finish(self) -> None:
+        """Wait for the batch being stored, and count its outcome."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._account(*pending.result())
+
+    def _write(self, batch: _Batch, only_check: bool) -> tuple[_Batch, set[str], bool]:
+        numbers = self._uow.numbers
+        if only_check:
+            return batch, numbers.taken([parts[0] for _, parts in batch]), False
+        return batch, numbers.add_new([parts for _, parts in batch]), True
+
+    def _account(self, batch: _Batch, taken: set[str], stored: bool) -> None:
+        if stored:
+            self._tally.created += len(batch) - len(taken)
         for line, (phone_number, _, _) in batch:
             if phone_number.e164 in taken:
-                tally.reject(line, [("value", f"{phone_number.international} is already in the inventory")])
+                self._tally.reject(
+                    line, [("value", f"{phone_number.international} is already in the inventory")]
+                )

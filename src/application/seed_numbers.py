@@ -13,9 +13,13 @@ class SeedNumbers:
     adds none. The same path as a CSV import, so a million numbers take seconds, not hours."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, currencies: CurrencyCatalog, batch_size: int = 5000
+        self,
+        uow_factory: UnitOfWorkFactory,
+        currencies: CurrencyCatalog,
+        batch_size: int = 5000,
+        overlap_writes: bool = False,
     ) -> None:
-        self._import = ImportNumbers(uow_factory, currencies, batch_size)
+        self._import = ImportNumbers(uow_factory, currencies, batch_size, overlap_writes=overlap_writes)
 
     def __call__(self, numbers: Iterable[NumberData]) -> int:
         rows = (ImportRow(line, data) for line, data in enumerate(numbers, start=1))

@@ -102,10 +102,15 @@ def build_inventory(settings: Settings) -> Inventory:
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
-        seed_numbers=SeedNumbers(uow, currencies),
+        seed_numbers=SeedNumbers(uow, currencies, overlap_writes=engine.dialect.name == "postgresql"),
         export_numbers=ExportNumbers(uow),
         import_numbers=ImportNumbers(
-            uow, currencies, settings.import_batch_size, settings.max_reported_import_errors
+            uow,
+            currencies,
+            settings.import_batch_size,
+            settings.max_reported_import_errors,
+            # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
+            overlap_writes=engine.dialect.name == "postgresql",
         ),
         authorize_request=AuthorizeRequest(uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
