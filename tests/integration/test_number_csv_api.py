@@ -154,3 +154,18 @@ def test_export_wipe_import_reproduces_the_inventory(app: Flask, client: FlaskCl
 
     after = client.get(NUMBERS, query_string={"per_page": 100, "cursor": "", "sort": "value"})
     assert without_ids(after) == without_ids(before)
+
+
+@pytest.mark.parametrize("mode", ["all-or-nothing", "skip-invalid"])
+def test_small_batches_give_the_same_outcome(settings: Settings, mode: str) -> None:
+    """Many batches: on PostgreSQL each is stored on a second thread while the next is validated."""
+    app = create_app(replace(settings, import_batch_size=64))
+    client = client_as(app, "supervisor")
+    body, bad_lines = thousand_rows_three_bad()
+    body += f"{nth_phone_number(3)},1,1,U$\n"  # line 1002 repeats line 5
+    response = upload(client, body, mode=mode)
+    errors = response.json["errors"]  # type: ignore[index]
+    assert [error["line"] for error in errors] == [*bad_lines, 1002]
+    assert stored_count(app) == (0 if mode == "all-or-nothing" else 997)
+    with app.app_context():
+        inventory().engine.dispose()
