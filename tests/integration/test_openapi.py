@@ -75,3 +75,27 @@ def test_swagger_ui_is_served_from_our_own_files(client: FlaskClient) -> None:
         with client.get(asset) as response:
             assert response.status_code == 200, asset
     assert "http" not in html  # nothing from the internet
+
+
+def test_the_table_operations_are_described(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    listing = document["paths"]["/api/v1/numbers"]["get"]  # type: ignore[index]
+    names = {parameter.get("name") for parameter in listing["parameters"]}
+    assert {
+        "q",
+        "country",
+        "prefix",
+        "currency",
+        "sort",
+        "cursor",
+        "monthyPrice_min",
+        "setupPrice_max",
+    } <= names
+    assert set(listing["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert "X-Total-Count-Estimated" in listing["responses"]["200"]["headers"]
+    imports = document["paths"]["/api/v1/numbers/imports"]["post"]  # type: ignore[index]
+    assert set(imports["requestBody"]["content"]) == {"text/csv"}
+    assert imports["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ImportReportOut"
+    }
+    assert "write-numbers" in imports["description"]
