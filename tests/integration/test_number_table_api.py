@@ -20,6 +20,8 @@ from src.application.create_number import CreateNumberCommand
 from src.application.number_fields import NumberData
 from src.infrastructure.demo_data import demo_numbers
 from src.web.inventory import inventory
+from tests.factories import nth_phone_number
+from tests.integration.conftest import only_postgresql
 from tests.integration.test_numbers_api import NUMBERS, assert_problem, created_id
 
 # A pool of valid numbers of ten countries; inventories are drawn from it.
@@ -213,3 +215,19 @@ def test_a_viewer_reads_the_filtered_table(app: Flask, client: FlaskClient) -> N
     response = client_as(app, "viewer").get(NUMBERS, query_string={"country": "BR", "cursor": ""})
     assert response.status_code == 200
     assert len(response.json) == 1  # type: ignore[arg-type]
+
+
+@only_postgresql
+def test_past_1000_matches_postgresql_estimates_the_total_and_says_so(client: FlaskClient) -> None:
+    rows = "".join(f"{nth_phone_number(n)},1,1,U$\n" for n in range(1200))
+    imported = client.post(
+        f"{NUMBERS}/imports", data="value,monthyPrice,setupPrice,currency\n" + rows, content_type="text/csv"
+    )
+    assert imported.json["created"] == 1200  # type: ignore[index]
+    many = client.get(NUMBERS, query_string={"country": "BR", "q": "84"})
+    assert many.headers["X-Total-Count-Estimated"] == "true"
+    assert int(many.headers["X-Total-Count"]) > 1000
+    assert len(many.json) == 20  # type: ignore[arg-type]
+    few = client.get(NUMBERS, query_string={"q": "8491234"})
+    assert "X-Total-Count-Estimated" not in few.headers
+    assert few.headers["X-Total-Count"] == "0"
