@@ -131,6 +131,7 @@ def test_exports_every_matching_number_in_order_not_a_page(client: FlaskClient) 
     response = client.get(NUMBERS, headers=CSV_ACCEPT, query_string={"sort": "-monthyPrice", "per_page": 5})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Vary"] == "Accept"  # one URL, two representations
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == 30
     prices = [row["monthyPrice"] for row in rows]

@@ -84,7 +84,7 @@ def list_numbers() -> Response:
     page = served.list_numbers(query)
     body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
     links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
-    headers = {"X-Total-Count": str(page.total), "Link": links}
+    headers = {"X-Total-Count": str(page.total), "Link": links, "Vary": "Accept"}
     if not page.total_is_exact:
         headers["X-Total-Count-Estimated"] = "true"
     return Response(body, mimetype="application/json", headers=headers)
@@ -279,5 +279,5 @@ def _csv_export(listing: Listing) -> Response:
     return Response(
         rows,
         mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="numbers.csv"'},
+        headers={"Content-Disposition": 'attachment; filename="numbers.csv"', "Vary": "Accept"},
     )
