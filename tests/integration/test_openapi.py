@@ -84,3 +84,27 @@ def test_403_is_documented_only_where_some_role_is_refused(client: FlaskClient) 
     assert "403" in paths["/api/v1/numbers"]["post"]["responses"]  # not a viewer
     assert "403" in paths["/api/v1/users"]["get"]["responses"]  # only an admin
     assert "(roles: admin, supervisor)" in paths["/api/v1/numbers"]["post"]["description"]
+
+
+def test_the_table_operations_are_described(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    listing = document["paths"]["/api/v1/numbers"]["get"]  # type: ignore[index]
+    names = {parameter.get("name") for parameter in listing["parameters"]}
+    assert {
+        "q",
+        "country",
+        "prefix",
+        "currency",
+        "sort",
+        "cursor",
+        "monthyPrice_min",
+        "setupPrice_max",
+    } <= names
+    assert set(listing["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert "X-Total-Count-Estimated" in listing["responses"]["200"]["headers"]
+    imports = document["paths"]["/api/v1/numbers/imports"]["post"]  # type: ignore[index]
+    assert set(imports["requestBody"]["content"]) == {"text/csv"}
+    assert imports["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ImportReportOut"
+    }
+    assert "write-numbers" in imports["description"]
