@@ -91,7 +91,7 @@ lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), ha
 	$(BIN)/hadolint Dockerfile
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \
-		POSTGRES_PASSWORD=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
+		POSTGRES_PASSWORD=placeholder-for-lint SECRET_KEY=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
 	done
 
 fmt: venv ## Format and fix what ruff can
