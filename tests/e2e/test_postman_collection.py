@@ -64,9 +64,10 @@ def documented_operations(tmp_path: Path) -> dict[Operation, set[int]]:
 
 
 def operation_of(method: str, segments: list[str], templates: Iterable[str]) -> Operation | None:
-    """The documented operation a request calls: a template's {parameter} matches any segment."""
+    """The documented operation a request calls: a template's {parameter} matches any segment, but
+    a literal segment wins (/numbers/imports is not /numbers/{number_id})."""
     segments = [segment for segment in segments if segment]
-    for template in templates:
+    for template in sorted(templates, key=lambda template: template.count("{")):
         parts = [part for part in template.split("/") if part]
         if len(parts) == len(segments) and all(
             part == segment or re.fullmatch(r"\{\w+\}", part)

@@ -53,7 +53,7 @@ CSV_TEXT = {
                 other_content={"text/csv": CSV_TEXT},
             )
         },
-        problems=(400, 422),
+        problems=(400, 403, 422),  # 403: the CSV export needs write-numbers; a viewer's JSON list does not
         query=ListParams,
         permission=Permission.READ_NUMBERS,
         description="Filters combine (AND). `page` pages are numbered; for deep pages use keyset "
