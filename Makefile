@@ -8,7 +8,7 @@ N ?= 800
 FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test unit integration lint fmt migrate revision seed clean
+.PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
 .PHONY: test-here e2e e2e-tools reliability bench up down logs
 
 help: ## List the targets
@@ -91,7 +91,7 @@ lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), ha
 	$(BIN)/hadolint Dockerfile
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \
-		POSTGRES_PASSWORD=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
+		POSTGRES_PASSWORD=placeholder-for-lint SECRET_KEY=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
 	done
 
 fmt: venv ## Format and fix what ruff can
@@ -104,7 +104,7 @@ migrate: venv ## Apply the migrations to DATABASE_URL (default SQLite under inst
 revision: venv ## New migration from the tables: make revision m="what changes"
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
-seed: migrate ## Load the demo inventory (N=800 numbers); idempotent
+seed: migrate ## Load the demo inventory (N=800 numbers, bulk: N=1000000 works); idempotent
 	$(FLASK) seed --count $(N)
 
 clean: ## Remove .venv, node_modules and caches (keeps instance/)
@@ -118,3 +118,7 @@ down: ## Stop the development stack (the database volume stays)
 
 logs: ## Follow the development stack's logs
 	docker compose logs --follow
+BENCH_N ?= 1000000
+bench-table: venv ## Table at scale on a throwaway PostgreSQL: import, export, list (BENCH_N=1000000)
+	$(BIN)/python scripts/bench_table.py $(BENCH_N)
+

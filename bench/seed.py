@@ -2,7 +2,7 @@
 
 Every column of `numbers` (src/infrastructure/tables.py, migrations/) is filled as the app would:
 E.164 values that are valid and distinct (+1 646 200-0000 upwards: any NANP exchange 200-999 is a
-valid number), prices within NUMERIC(8,2) and never negative, an ISO currency code, version 1.
+valid number, country US), prices within NUMERIC(8,2) and never negative, an ISO currency code, version 1.
 The seed's demo numbers (src/infrastructure/demo_data.py) and the bench's creates use other area
 codes, so nothing collides.
 """
@@ -15,8 +15,9 @@ from src.infrastructure.database import create_database_engine
 
 _TOP_UP = text(
     """
-    INSERT INTO numbers (e164, monthly_price, setup_price, currency, version)
+    INSERT INTO numbers (e164, country, monthly_price, setup_price, currency, version)
     SELECT '+1646' || (2000000 + g)::text,
+           'US',
            ((g % 2497) + 3) / 100.0,
            ((g % 4000) * 5) / 100.0,
            (ARRAY['USD', 'BRL', 'EUR'])[g % 3 + 1],

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
+from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
+    ALL_BY_ID,
+    NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
+    NewNumber,
     NumberRepository,
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
     UserRepository,
 )
+from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -25,6 +30,7 @@ from src.domain.users import EmailAddress, User
 class FakeNumberRepository(NumberRepository):
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
+        self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -40,15 +46,45 @@ class FakeNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return next((n for n in self._numbers.values() if n.phone_number == phone_number), None)
 
-    def list(self, offset: int, limit: int) -> Sequence[Number]:
-        return sorted(self._numbers.values(), key=lambda n: n.id or 0)[offset : offset + limit]
+    def list(
+        self,
+        listing: Listing = ALL_BY_ID,
+        *,
+        limit: int,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> Sequence[Number]:
+        kept = [n for n in self._numbers.values() if listing.filter.matches(n)]
+        if after is not None:
+            kept = [n for n in kept if listing.sort.comes_after(n, after)]
+        return listing.sort.ordered(kept)[offset : offset + limit]
 
-    def count(self) -> int:
-        return len(self._numbers)
+    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
+        found = sum(1 for n in self._numbers.values() if number_filter.matches(n))
+        if exact_up_to is not None and found > exact_up_to and self.estimates:
+            return Count(found + 1, exact=False)  # an estimate, as PostgreSQL's planner may give
+        return Count(found)
 
     def delete(self, number: Number) -> None:
         assert number.id is not None
         del self._numbers[number.id]
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        for n in self.list(listing, limit=len(self._numbers)):
+            yield NumberRecord(
+                n.phone_number.e164, n.monthly_price.amount, n.setup_price.amount, n.currency.code
+            )
+
+    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+        taken = self.taken([phone_number for phone_number, _, _ in numbers])
+        for phone_number, monthly_price, setup_price in numbers:
+            if phone_number.e164 not in taken:
+                self.add(Number(phone_number, monthly_price, setup_price))
+        return taken
+
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        stored = {n.phone_number.e164 for n in self._numbers.values()}
+        return {p.e164 for p in phone_numbers if p.e164 in stored}
 
     def has_duplicates(self) -> bool:
         values = [n.phone_number for n in self._numbers.values()]

@@ -1,5 +1,5 @@
 -- One wrk script for every scenario of bench/run.py. Arguments after "--":
---   scenario  get_one | list_page | deep_page | create | patch | mixed
+--   scenario  get_one | list_page | filtered_page | deep_page | create | patch | mixed
 --   token     a bearer token ("-" for none: the framework floor)
 --   max_id    ids 1..max_id exist
 --   last_page the last page of 50 (deep_page)
@@ -47,6 +47,11 @@ end
 local builders = {
   get_one = get_one,
   list_page = function() return wrk.format("GET", "/api/v1/numbers?page=1&per_page=50", headers) end,
+  -- The supervisor's table: a currency and a price ceiling, dearest first, first keyset page.
+  filtered_page = function()
+    return wrk.format(
+      "GET", "/api/v1/numbers?currency=BRL&monthyPrice_max=10&sort=-monthyPrice&per_page=50&cursor=", headers)
+  end,
   deep_page = function()
     return wrk.format("GET", "/api/v1/numbers?page=" .. last_page .. "&per_page=50", headers)
   end,

@@ -1,23 +1,26 @@
 # Sourced by the scripts beside it: `request METHOD PATH [JSON_BODY [CONTENT_TYPE]]` prints the
-# status line, the headers and the body, and exits non-zero (22) on an error status.
+# status line, the headers and the body, and exits non-zero (22) on an error status; `api` is
+# the curl underneath, for scripts that send a file or want the body alone.
 # BASE_URL picks the server: `make run` (default), or nginx in front of the production stack.
 # TOKEN, when set, is sent as the bearer token (get one with token.sh); IF_MATCH and
 # IDEMPOTENCY_KEY, when set, are sent as the If-Match and Idempotency-Key headers.
 BASE_URL="${BASE_URL:-http://127.0.0.1:8000}"
 
 request() {
-    method="$1"
-    path="$2"
     body="${3-}"
-    content_type="${4:-application/json}"
     # The body goes through stdin, not argv, so that a password in it stays out of `ps`.
-    printf '%s' "$body" | curl --silent --show-error --include --fail-with-body -X "$method" \
-        "$BASE_URL$path" \
+    printf '%s' "$body" | api -X "$1" "$BASE_URL$2" \
+        ${body:+-H "Content-Type: ${4:-application/json}" --data-binary @-}
+    echo
+}
+
+# curl with the options and headers every script sends; more curl arguments follow.
+api() {
+    curl --silent --show-error --include --fail-with-body \
         ${TOKEN:+-H "Authorization: Bearer $TOKEN"} \
         ${IF_MATCH:+-H "If-Match: $IF_MATCH"} \
         ${IDEMPOTENCY_KEY:+-H "Idempotency-Key: $IDEMPOTENCY_KEY"} \
-        ${body:+-H "Content-Type: $content_type" --data-binary @-}
-    echo
+        "$@"
 }
 
 # A secret for a JSON body: from the environment variable named $1, else asked for (not echoed).

@@ -104,3 +104,7 @@ class LastActiveAdmin(ApplicationError):
         super().__init__(
             "the last active admin cannot be removed, demoted or deactivated; make another admin first"
         )
+
+
+class MalformedImportFile(ApplicationError):
+    """The uploaded file cannot be read as CSV text at all (not UTF-8, broken quoting)."""

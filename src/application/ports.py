@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
+from src.application.number_listing import Count, Listing, NumberFilter, Position
+from src.application.results import NumberRecord
+from src.domain.money import Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
+
+NO_FILTER = NumberFilter()
+NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
+ALL_BY_ID = Listing()
 
 
 class NumberRepository(abc.ABC):
@@ -27,14 +34,36 @@ class NumberRepository(abc.ABC):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None: ...
 
     @abc.abstractmethod
-    def list(self, offset: int, limit: int) -> Sequence[Number]:
-        """Numbers ordered by id."""
+    def list(
+        self,
+        listing: Listing = ALL_BY_ID,
+        *,
+        limit: int,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> Sequence[Number]:
+        """The numbers the listing's filter keeps, in its sort order, from `offset` or just `after`
+        a keyset position."""
 
     @abc.abstractmethod
-    def count(self) -> int: ...
+    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
+        """How many numbers the filter keeps: exactly up to `exact_up_to` (None: always), past it
+        exactly or as an estimate, whichever the store can tell quickly."""
 
     @abc.abstractmethod
     def delete(self, number: Number) -> None: ...
+
+    @abc.abstractmethod
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+    @abc.abstractmethod
+    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+        """Store in bulk each number whose phone number is free; return the E.164 of the others."""
+
+    @abc.abstractmethod
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        """The E.164 of those phone numbers that are stored."""
 
 
 class IdempotencyRepository(abc.ABC):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
+from src.application.number_listing import Position
 from src.domain.money import Currency
 from src.domain.numbers import Number
 from src.domain.users import Role, User
@@ -35,12 +37,23 @@ class NumberResult:
         )
 
 
+class NumberRecord(NamedTuple):
+    """A stored number as plain values, for reading in bulk (exports): no entity, no session."""
+
+    e164: str
+    monthly_price: Decimal
+    setup_price: Decimal
+    currency_code: str
+
+
 @dataclass(frozen=True)
 class NumberPage:
     items: tuple[NumberResult, ...]
     total: int
     page: int
     per_page: int
+    total_is_exact: bool = True  # False: an estimate, the store having too many matches to count
+    following: Position | None = None  # keyset pages: where the next page starts, if there is one
 
     @property
     def last_page(self) -> int:

@@ -2,26 +2,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from src.application.number_fields import NumberData, parse_fields
+from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
+from src.application.number_fields import NumberData
 from src.application.ports import UnitOfWorkFactory
 from src.domain.money import CurrencyCatalog
-from src.domain.numbers import Number
 
 
 class SeedNumbers:
-    """Add the numbers not yet in the inventory, in one transaction; running it again adds none."""
+    """Add the numbers not yet in the inventory, in bulk and one transaction; running it again
+    adds none. The same path as a CSV import, so a million numbers take seconds, not hours."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, currencies: CurrencyCatalog) -> None:
-        self._uow_factory = uow_factory
-        self._currencies = currencies
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        currencies: CurrencyCatalog,
+        batch_size: int = 5000,
+        overlap_writes: bool = False,
+    ) -> None:
+        self._import = ImportNumbers(uow_factory, currencies, batch_size, overlap_writes=overlap_writes)
 
     def __call__(self, numbers: Iterable[NumberData]) -> int:
-        parts = [parse_fields(data.as_changes(), self._currencies).complete() for data in numbers]
-        added = 0
-        with self._uow_factory() as uow:
-            for phone_number, monthly_price, setup_price in parts:
-                if uow.numbers.get_by_phone_number(phone_number) is None:
-                    uow.numbers.add(Number(phone_number, monthly_price, setup_price))
-                    added += 1
-            uow.commit()
-        return added
+        rows = (ImportRow(line, data) for line, data in enumerate(numbers, start=1))
+        return self._import(rows, ImportMode.SKIP_INVALID).created

@@ -40,9 +40,14 @@ class PhoneNumber:
             raise InvalidPhoneNumber(
                 f"{text!r} is not an international phone number (start it with + and the country code)"
             ) from error
-        if not phonenumbers.is_valid_number(parsed):
+        # What phonenumbers.is_valid_number does, keeping the region it finds on the way: finding
+        # it is most of the cost (for +1 it tries every NANP country), and imports need it too.
+        region = phonenumbers.region_code_for_number(parsed)
+        if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
-        return cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        number = cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        number.__dict__["country"] = _known(region)
+        return number
 
     @cached_property
     def international(self) -> str:
@@ -52,8 +57,7 @@ class PhoneNumber:
     @cached_property
     def country(self) -> str | None:
         """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(self.e164, None))
-        return region if region and region != phonenumbers.UNKNOWN_REGION and region != "001" else None
+        return _region(phonenumbers.parse(self.e164, None))
 
     def __str__(self) -> str:
         return self.e164
@@ -66,3 +70,16 @@ class PhoneNumber:
 def _international(e164: str) -> str:
     parsed = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _region(parsed: phonenumbers.PhoneNumber) -> str | None:
+    return _known(phonenumbers.region_code_for_number(parsed))
+
+
+def _known(region: str | None) -> str | None:
+    return region if region and region not in (phonenumbers.UNKNOWN_REGION, "001") else None
+
+
+def is_region(code: str) -> bool:
+    """Whether `code` is an ISO 3166 alpha-2 region that has phone numbers."""
+    return code in phonenumbers.SUPPORTED_REGIONS

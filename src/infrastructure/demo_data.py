@@ -42,7 +42,7 @@ def demo_numbers(count: int, currency_codes: Sequence[str]) -> Iterator[NumberDa
                 return
             produced += 1
             yield NumberData(
-                value=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+                value=phonenumbers.format_number(number, PhoneNumberFormat.E164),
                 monthly_price=Decimal(rng.randrange(3, 2500)).scaleb(-2),
                 setup_price=Decimal(rng.randrange(0, 20000, 5)).scaleb(-2),
                 currency=currency,

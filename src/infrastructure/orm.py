@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import composite, registry
 
 from src.application.access_tokens import AccessToken
@@ -31,10 +34,17 @@ def start_mappers() -> None:
             "_monthly_amount": numbers.c.monthly_price,
             "_setup_amount": numbers.c.setup_price,
             "_currency_code": numbers.c.currency,
+            "_country": numbers.c.country,  # derived from the phone number on every write
             "monthly_price": composite(Money, numbers.c.monthly_price, numbers.c.currency),
             "setup_price": composite(Money, numbers.c.setup_price, numbers.c.currency),
         },
     )
+    event.listen(Number, "before_insert", _store_country)
+    event.listen(Number, "before_update", _store_country)
     mapper_registry.map_imperatively(IdempotencyRecord, idempotency_keys)
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(AccessToken, access_tokens)
+
+
+def _store_country(_mapper: Any, _connection: Any, number: Number) -> None:
+    number._country = number.phone_number.country  # type: ignore[attr-defined]

@@ -1,25 +1,42 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, String, bindparam, delete, func, insert, select, text, type_coerce, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
+from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
+    ALL_BY_ID,
+    NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
+    NewNumber,
     NumberRepository,
     TokenRepository,
     UserRepository,
 )
+from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
+from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import translated_storage_errors
 from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
+
+STREAM_ROWS = 10_000
+IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
+MOVE_IMPORTED = (
+    f"INSERT INTO numbers ({IMPORT_COLUMNS}) SELECT {IMPORT_COLUMNS} FROM numbers_import "  # noqa: S608 - constants
+    "ON CONFLICT (e164) DO NOTHING RETURNING e164"
+)
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
@@ -39,14 +56,117 @@ class SqlAlchemyNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return self._session.scalars(select(Number).where(numbers.c.e164 == phone_number)).one_or_none()
 
-    def list(self, offset: int, limit: int) -> Sequence[Number]:
-        return self._session.scalars(select(Number).order_by(numbers.c.id).offset(offset).limit(limit)).all()
+    def list(
+        self,
+        listing: Listing = ALL_BY_ID,
+        *,
+        limit: int,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> Sequence[Number]:
+        query = select(Number).where(*number_queries.conditions(listing.filter))
+        if after is not None:
+            query = query.where(number_queries.after(listing.sort, after))
+        query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(limit)
+        return self._session.scalars(query).all()
 
-    def count(self) -> int:
-        return self._session.scalar(select(func.count()).select_from(numbers)) or 0
+    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
+        matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
+        if exact_up_to is not None:
+            capped = matching.limit(exact_up_to + 1).subquery()
+            found = self._session.scalar(select(func.count()).select_from(capped)) or 0
+            if found <= exact_up_to:
+                return Count(found)
+            if self._dialect() == "postgresql":
+                # More than the bound match: the planner's estimate, never below what was seen.
+                return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
+        return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+    def _planned_rows(self, query: Select[Any]) -> int:
+        sql = query.compile(dialect=self._session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+        plan = self._session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"])
 
     def delete(self, number: Number) -> None:
         self._session.delete(number)
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        # Plain columns (no value objects per row) from a server-side cursor, STREAM_ROWS at a time.
+        query = (
+            select(
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+            )
+            .where(*number_queries.conditions(listing.filter))
+            .order_by(*number_queries.order(listing.sort))
+        )
+        for partition in self._session.execute(
+            query, execution_options={"yield_per": STREAM_ROWS}
+        ).partitions():
+            yield from map(NumberRecord._make, partition)
+
+    def add_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+        if not new_numbers:
+            return set()
+        if self._dialect() == "postgresql":
+            inserted = self._copy_new(new_numbers)
+        else:
+            rows = [
+                {
+                    "e164": phone_number.e164,
+                    "monthly_price": monthly_price.amount,
+                    "setup_price": setup_price.amount,
+                    "currency": monthly_price.currency.code,
+                    "country": phone_number.country,
+                }
+                for phone_number, monthly_price, setup_price in new_numbers
+            ]
+            statement = (
+                sqlite_insert(numbers)
+                .on_conflict_do_nothing(index_elements=[numbers.c.e164])
+                .returning(type_coerce(numbers.c.e164, String))
+            )
+            inserted = set(self._session.connection().execute(statement, rows).scalars())
+        return {phone_number.e164 for phone_number, _, _ in new_numbers} - inserted
+
+    def _copy_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+        """PostgreSQL: COPY the batch into a temporary table (the fastest way in), then move the
+        rows whose number is free: ON CONFLICT DO NOTHING also settles races with other writers."""
+        text_rows = io.StringIO()
+        for phone_number, monthly_price, setup_price in new_numbers:
+            country = phone_number.country or "\\N"
+            currency = monthly_price.currency.code
+            text_rows.write(
+                f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}\n"
+            )
+        text_rows.seek(0)
+        cursor = self._session.connection().connection.cursor()
+        try:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16), "
+                "monthly_price numeric(8, 2), setup_price numeric(8, 2), currency varchar(3), "
+                "country varchar(2)) ON COMMIT DROP; TRUNCATE numbers_import"
+            )
+            cursor.copy_expert(f"COPY numbers_import ({IMPORT_COLUMNS}) FROM STDIN", text_rows)
+            cursor.execute(MOVE_IMPORTED)
+            return {row[0] for row in cursor.fetchall()}
+        finally:
+            cursor.close()
+
+    def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
+        if not phone_numbers:
+            return set()
+        query = select(type_coerce(numbers.c.e164, String)).where(
+            numbers.c.e164.in_([phone_number.e164 for phone_number in phone_numbers])
+        )
+        return set(self._session.scalars(query))
+
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
 
 class SqlAlchemyIdempotencyRepository(IdempotencyRepository):

@@ -10,6 +10,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'number_inventory.sqlite3'}"
 DEFAULT_CURRENCIES = "U$=USD,R$=BRL,€=EUR"
+DEFAULT_CURSOR_KEY = "number-inventory-cursors"
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -36,6 +37,13 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     # How many reverse proxies in front set X-Forwarded-* (nginx in deploy/: 1). 0 ignores them.
     trust_proxy_headers: int = 0
+    # Signs the keyset cursors of GET /numbers so that a client cannot forge one (a cursor only says
+    # where a listing resumes, so it grants nothing; still, set your own in production).
+    secret_key: str = field(default=DEFAULT_CURSOR_KEY, repr=False)
+    # CSV imports: their own body limit (other bodies keep MAX_BODY_BYTES).
+    max_import_bytes: int = 200 * 1024 * 1024
+    import_batch_size: int = 5000
+    max_reported_import_errors: int = 1000
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -52,6 +60,10 @@ class Settings:
             raise SettingsError("IDEMPOTENCY_TTL_SECONDS must be positive")
         if any(not origin.startswith(("http://", "https://")) for origin in self.cors_origins):
             raise SettingsError("CORS_ORIGINS must be origins such as https://app.example.com")
+        if self.max_import_bytes < 1 or self.import_batch_size < 1 or self.max_reported_import_errors < 1:
+            raise SettingsError(
+                "MAX_IMPORT_BYTES, IMPORT_BATCH_SIZE and MAX_REPORTED_IMPORT_ERRORS must be positive"
+            )
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.trust_proxy_headers < 0:
@@ -77,6 +89,12 @@ class Settings:
             password_hash_method=env.get("PASSWORD_HASH_METHOD") or defaults.password_hash_method,
             admin_email=env.get("ADMIN_EMAIL") or None,
             admin_password=env.get("ADMIN_PASSWORD") or None,
+            secret_key=env.get("SECRET_KEY") or defaults.secret_key,
+            max_import_bytes=_integer(env, "MAX_IMPORT_BYTES", defaults.max_import_bytes),
+            import_batch_size=_integer(env, "IMPORT_BATCH_SIZE", defaults.import_batch_size),
+            max_reported_import_errors=_integer(
+                env, "MAX_REPORTED_IMPORT_ERRORS", defaults.max_reported_import_errors
+            ),
             cors_origins=tuple(
                 origin.strip().rstrip("/")
                 for origin in (env.get("CORS_ORIGINS") or "").split(",")

@@ -46,9 +46,22 @@ numbers = Table(
     Column("setup_price", Amount(), nullable=False),
     Column("currency", CurrencyCode(), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    # ISO 3166 alpha-2 region, derived from the number on every write (None for non-geographic
+    # numbers such as +800): stored so that the country filter is an index look-up.
+    Column("country", String(2), nullable=True),
     UniqueConstraint("e164"),
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
+    # The table's filters and sorts (GET /numbers): each filter column leads an index that ends in
+    # id, so "filter, then order by id" and keyset pages read only the rows they return.
+    Index("ix_numbers_country_id", "country", "id"),
+    Index("ix_numbers_currency_id", "currency", "id"),
+    Index("ix_numbers_monthly_price_id", "monthly_price", "id"),
+    Index("ix_numbers_setup_price_id", "setup_price", "id"),
+    # PostgreSQL only (the migration creates them there): `prefix` is a LIKE 'abc%' range scan,
+    # whatever the collation, and `q` (digits anywhere) a trigram search.
+    Index("ix_numbers_e164_pattern", "e164", postgresql_ops={"e164": "varchar_pattern_ops"}),
+    Index("ix_numbers_e164_trgm", "e164", postgresql_using="gin", postgresql_ops={"e164": "gin_trgm_ops"}),
 )
 
 # The first outcome of each create sent with an Idempotency-Key, until it expires.

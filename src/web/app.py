@@ -14,8 +14,10 @@ from src.application.delete_number import DeleteNumber
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.errors import StorageUnavailable
+from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
@@ -36,6 +38,7 @@ from src.web.access_log import register_access_log
 from src.web.auth import register_authorization
 from src.web.blueprints import auth, docs, health, numbers, users
 from src.web.cli import register_commands
+from src.web.cursors import CursorCodec
 from src.web.errors import register_error_handlers
 from src.web.http_policies import register_http_policies
 from src.web.inventory import EXTENSION_KEY, Inventory
@@ -96,6 +99,7 @@ def build_inventory(settings: Settings) -> Inventory:
         currencies=currencies,
         engine=engine,
         read_engine=read_engine,
+        cursors=CursorCodec(settings.secret_key),
         create_number=CreateNumber(
             uow,
             currencies,
@@ -107,7 +111,16 @@ def build_inventory(settings: Settings) -> Inventory:
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
-        seed_numbers=SeedNumbers(uow, currencies),
+        seed_numbers=SeedNumbers(uow, currencies, overlap_writes=engine.dialect.name == "postgresql"),
+        export_numbers=ExportNumbers(uow),
+        import_numbers=ImportNumbers(
+            uow,
+            currencies,
+            settings.import_batch_size,
+            settings.max_reported_import_errors,
+            # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
+            overlap_writes=engine.dialect.name == "postgresql",
+        ),
         authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),

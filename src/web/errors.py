@@ -17,6 +17,7 @@ from src.application.errors import (
     IdempotencyKeyReused,
     InvalidCredentials,
     LastActiveAdmin,
+    MalformedImportFile,
     NumberAlreadyExists,
     NumberChangedMeanwhile,
     NumberNotFound,
@@ -27,7 +28,9 @@ from src.application.errors import (
     UserNotFound,
     VersionMismatch,
 )
+from src.application.import_numbers import ImportRejected
 from src.domain.errors import DomainError, InvalidFields
+from src.web.cursors import InvalidCursor
 from src.web.schemas import (
     FieldError,
     NumberIn,
@@ -85,6 +88,9 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UserNotFound, _user_not_found)
     app.register_error_handler(UserAlreadyExists, _user_already_exists)
     app.register_error_handler(LastActiveAdmin, _last_active_admin)
+    app.register_error_handler(InvalidCursor, _invalid_cursor)
+    app.register_error_handler(ImportRejected, _import_rejected)
+    app.register_error_handler(MalformedImportFile, _malformed_import_file)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnicodeDecodeError, _not_utf8)
     app.register_error_handler(Exception, _unexpected)
@@ -179,6 +185,21 @@ def _unavailable(error: StorageUnavailable) -> Response:
         kind="database-unavailable",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _invalid_cursor(error: InvalidCursor) -> Response:
+    return problem(400, str(error), kind="invalid-cursor")
+
+
+def _import_rejected(error: ImportRejected) -> Response:
+    errors = [
+        FieldError(field=wire_name(e.field), message=e.message, line=e.line) for e in error.report.errors
+    ]
+    return problem(422, str(error), kind="import-rejected", errors=errors)
+
+
+def _malformed_import_file(error: MalformedImportFile) -> Response:
+    return problem(400, str(error), kind="malformed-import-file")
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -17,7 +17,10 @@ DOCS_POLICY = (
 )
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 CORS_REQUEST_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
-CORS_EXPOSED_HEADERS = "ETag, Link, Location, Retry-After, X-Request-ID, X-Total-Count, Idempotent-Replayed"
+CORS_EXPOSED_HEADERS = (
+    "ETag, Link, Location, Retry-After, X-Request-ID, X-Total-Count, X-Total-Count-Estimated, "
+    "Idempotent-Replayed"
+)
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 

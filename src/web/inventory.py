@@ -13,8 +13,10 @@ from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
+from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
@@ -25,6 +27,7 @@ from src.application.seed_numbers import SeedNumbers
 from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
 from src.infrastructure.settings import Settings
+from src.web.cursors import CursorCodec
 
 EXTENSION_KEY = "number_inventory"
 
@@ -35,6 +38,7 @@ class Inventory:
     currencies: CurrencyCatalog
     engine: Engine
     read_engine: Engine  # autocommit, for the use cases that only read
+    cursors: CursorCodec
     create_number: CreateNumber
     get_number: GetNumber
     list_numbers: ListNumbers
@@ -42,6 +46,8 @@ class Inventory:
     patch_number: PatchNumber
     delete_number: DeleteNumber
     seed_numbers: SeedNumbers
+    export_numbers: ExportNumbers
+    import_numbers: ImportNumbers
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken

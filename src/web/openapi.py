@@ -20,6 +20,7 @@ from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
 from src.web.schemas import (
     HealthStatus,
+    ImportReportOut,
     MeOut,
     NumberIn,
     NumberOut,
@@ -47,6 +48,7 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (UserIn, "validation"),
     (UserPatch, "validation"),
     (UserOut, "serialization"),
+    (ImportReportOut, "serialization"),
 ]
 PATH_PARAMETERS = {
     "number_id": {"type": "integer", "minimum": 1},
@@ -63,6 +65,7 @@ class Reply:
     headers: tuple[str, ...] = ()
     media_type: str = "application/json"
     schema: dict[str, Any] | None = None  # for a body that is no model of ours
+    other_content: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # media type -> schema
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Operation:
     problems: tuple[int, ...] = ()  # statuses answered with application/problem+json
     body: str | None = None
     body_media_types: tuple[str, ...] = ("application/json",)
+    body_schema: dict[str, Any] | None = None  # for a body that is no model of ours (CSV text)
     query: type[BaseModel] | None = None
     request_headers: tuple[str, ...] = ()
     description: str = ""
@@ -111,8 +115,13 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "X-Total-Count": {
-        "description": "How many numbers there are in all.",
+        "description": "How many numbers match: exact up to 1000, past that possibly PostgreSQL's "
+        "estimate (then X-Total-Count-Estimated is sent).",
         "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-Total-Count-Estimated": {
+        "description": "`true` when X-Total-Count is an estimate (more than 1000 matches).",
+        "schema": {"type": "string", "enum": ["true"]},
     },
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
@@ -222,8 +231,8 @@ def _operation(
         spec["description"] = operation.description
     if parameters:
         spec["parameters"] = parameters
-    if operation.body is not None:
-        schema = {"$ref": SCHEMA_REF.format(model=operation.body)}
+    if operation.body is not None or operation.body_schema is not None:
+        schema = operation.body_schema or {"$ref": SCHEMA_REF.format(model=operation.body)}
         spec["requestBody"] = {
             "required": True,
             "content": {media_type: {"schema": schema} for media_type in operation.body_media_types},
@@ -258,6 +267,8 @@ def _reply(reply: Reply) -> dict[str, Any]:
         if reply.body.startswith("["):
             schema = {"type": "array", "items": schema}
         spec["content"] = {reply.media_type: {"schema": schema}}
+    for media_type, schema in reply.other_content.items():
+        spec.setdefault("content", {})[media_type] = {"schema": schema}
     return spec
 
 

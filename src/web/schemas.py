@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,8 +19,10 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from src.application.import_numbers import ImportReport
 from src.application.number_fields import NumberData
 from src.application.results import IssuedToken, NumberResult, UserResult
 from src.domain.money import CurrencyCatalog
@@ -109,13 +111,67 @@ class NumberOut(BaseModel):
         )
 
 
-class ListParams(BaseModel):
-    """Query parameters of GET /numbers; others are ignored here and kept in the Link URLs."""
+# An empty filter parameter is no filter, so every pattern also allows "".
+AMOUNT_PATTERN = r"^(\d{1,6}(\.\d{1,2})?)?$"
 
-    model_config = ConfigDict(extra="ignore")
+
+AMOUNT_BOUND: JsonDict = {"pattern": AMOUNT_PATTERN}
+
+
+class ListParams(BaseModel):
+    """Query parameters of GET /numbers; others are ignored here and kept in the Link URLs.
+
+    The filters stay text here: the application parses them (NumberFilter), naming each bad one.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     page: int = Field(1, ge=1, le=MAX_PAGE)
     per_page: int | None = Field(None, ge=1)
+    cursor: str | None = Field(
+        None,
+        description="Keyset paging: empty for the first page, then the `cursor` of the `next` Link. "
+        "Opaque and checked: a changed one, or one used with another filter or sort, is a 400. "
+        "Cannot be combined with `page` (422).",
+    )
+    sort: str | None = Field(
+        None,
+        description="Comma-separated keys among id, value, monthyPrice, setupPrice; a leading - "
+        "sorts descending. Ties are broken by id (in the direction of the last key). Default: id.",
+        examples=["-monthyPrice,value"],
+    )
+    q: str | None = Field(
+        None,
+        description="Digits contained anywhere in the number.",
+        json_schema_extra={"pattern": r"^(\+?\d{1,15})?$"},
+    )
+    country: str | None = Field(
+        None,
+        description="ISO 3166 alpha-2 country of the number.",
+        json_schema_extra={"pattern": "^([A-Za-z]{2})?$"},
+    )
+    prefix: str | None = Field(
+        None,
+        description="E.164 digits the number starts with, country code first (e.g. 5584).",
+        json_schema_extra={"pattern": r"^(\+?\d{1,15})?$"},
+    )
+    currency: str | None = Field(None, description="Currency symbol or ISO code.", examples=["U$"])
+    monthly_min: str | None = Field(
+        None, alias="monthyPrice_min", json_schema_extra=AMOUNT_BOUND, description="Lowest monthyPrice."
+    )
+    monthly_max: str | None = Field(
+        None, alias="monthyPrice_max", json_schema_extra=AMOUNT_BOUND, description="Highest monthyPrice."
+    )
+    setup_min: str | None = Field(
+        None, alias="setupPrice_min", json_schema_extra=AMOUNT_BOUND, description="Lowest setupPrice."
+    )
+    setup_max: str | None = Field(
+        None, alias="setupPrice_max", json_schema_extra=AMOUNT_BOUND, description="Highest setupPrice."
+    )
+
+    def filters(self) -> dict[str, str | None]:
+        """The filter parameters by their wire names."""
+        return self.model_dump(by_alias=True, include=FILTER_FIELDS)
 
     @field_validator("per_page")
     @classmethod
@@ -128,9 +184,13 @@ class ListParams(BaseModel):
         return per_page
 
 
+FILTER_FIELDS = {"q", "country", "prefix", "currency", "monthly_min", "monthly_max", "setup_min", "setup_max"}
+
+
 class FieldError(BaseModel):
     field: str = Field(examples=["monthyPrice"])
     message: str = Field(examples=["must not be negative"])
+    line: int | None = Field(None, description="The line of an imported CSV file the error is on.")
 
 
 class Problem(BaseModel):
@@ -202,3 +262,39 @@ def wire_name(field: str) -> str:
     """The name the client knows a domain field by (monthly_price -> monthyPrice)."""
     model_field = NumberIn.model_fields.get(field)
     return (model_field.alias or field) if model_field else field
+
+
+class ImportParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    mode: Literal["all-or-nothing", "skip-invalid"] = Field(
+        "all-or-nothing",
+        description="all-or-nothing: any bad row and nothing is stored (422); "
+        "skip-invalid: the valid rows are stored and the bad ones reported.",
+    )
+
+
+class RowErrorOut(BaseModel):
+    line: int = Field(description="The line of the file (the header is line 1).", examples=[7])
+    field: str = Field(examples=["monthyPrice"])
+    message: str = Field(examples=["must not be negative"])
+
+
+class ImportReportOut(BaseModel):
+    received: int = Field(description="Rows read (the header aside).")
+    created: int = Field(description="Numbers stored.")
+    skipped: int = Field(description="Rows not stored: invalid, or duplicates.")
+    errors: list[RowErrorOut] = Field(description="What is wrong with each skipped row (at most 1000).")
+    errorsOmitted: int = Field(0, description="Errors past the reported maximum.")  # noqa: N815
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportOut:
+        return cls(
+            received=report.received,
+            created=report.created,
+            skipped=report.skipped,
+            errors=[
+                RowErrorOut(line=e.line, field=wire_name(e.field), message=e.message) for e in report.errors
+            ],
+            errorsOmitted=report.errors_omitted,
+        )

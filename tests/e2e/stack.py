@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from src.infrastructure.settings import Settings
 from tests.integration.postgres_cluster import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +198,7 @@ class Nginx(Process):
                     "NGINX_LISTEN": f"127.0.0.1:{self.port}",
                     "APP_SERVERS": " ".join(f"server {server.socket_address};" for server in app_servers),
                     "MAX_BODY_BYTES": str(max_body_bytes),
+                    "MAX_IMPORT_BYTES": str(Settings().max_import_bytes),  # the app servers' default
                 },
             )
         )

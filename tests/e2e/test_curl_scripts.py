@@ -7,6 +7,7 @@ import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_ROOT, Nginx
 
@@ -56,7 +57,9 @@ class Scripts:
         return Output(done.returncode, status, headers, json.loads(body) if body.strip() else None)
 
 
-def test_every_operation_has_a_curl_script_that_works(nginx: Nginx, empty_inventory: str) -> None:
+def test_every_operation_has_a_curl_script_that_works(
+    nginx: Nginx, empty_inventory: str, tmp_path: Path
+) -> None:
     scripts = Scripts(nginx.url)
     assert scripts.run("healthz.sh").body == {"status": "ok"}
     assert scripts.run("readyz.sh").body == {"status": "ready"}
@@ -105,6 +108,15 @@ def test_every_operation_has_a_curl_script_that_works(nginx: Nginx, empty_invent
     assert scripts.run("delete.sh", number_id, env=supervisor).status == 204
     gone = scripts.run("get.sh", number_id, env=supervisor)
     assert (gone.exit_code, gone.status) == (22, 404)  # an error status fails the script
+
+    csv = tmp_path / "numbers.csv"
+    csv.write_text("value;monthyPrice;setupPrice;currency\n+12125550143;1.5;2;USD\nnot-a-number;1;1;USD\n")
+    imported = scripts.run("import.sh", str(csv), "skip-invalid", env=supervisor)
+    assert (imported.status, imported.body["created"], imported.body["skipped"]) == (200, 1, 1)  # type: ignore[index]
+    refused = scripts.run("import.sh", str(csv), env=supervisor)  # all-or-nothing: the bad row
+    assert (refused.exit_code, refused.status) == (22, 422)
+    exported = scripts.output("export.sh", "prefix=1212555", env=supervisor)
+    assert exported.splitlines() == ["value,monthyPrice,setupPrice,currency", "+12125550143,1.50,2.00,U$"]
 
     demoted = scripts.run("user-update.sh", user_id, '{"active": false}', env=admin)
     assert (demoted.status, demoted.body["active"]) == (200, False)  # type: ignore[index]

@@ -64,3 +64,24 @@ def test_migrations_wait_for_the_lock_so_replicas_starting_together_do_not_race(
         assert "numbers" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_the_country_of_numbers_stored_before_0004_is_filled_in(fresh_postgres_url: str) -> None:
+    config = alembic_config(fresh_postgres_url)
+    command.upgrade(config, "0003")
+    engine = create_engine(fresh_postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO numbers (e164, monthly_price, setup_price, currency) VALUES "
+                    "('+5584912344321', 1, 2, 'BRL'), ('+442079460000', 1, 2, 'USD'), "
+                    "('+80012345678', 1, 2, 'USD')"
+                )
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            countries = connection.execute(text("SELECT e164, country FROM numbers ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert countries == [("+5584912344321", "BR"), ("+442079460000", "GB"), ("+80012345678", None)]

@@ -79,8 +79,34 @@ def test_swagger_ui_is_served_from_our_own_files(client: FlaskClient) -> None:
 
 def test_403_is_documented_only_where_some_role_is_refused(client: FlaskClient) -> None:
     paths = client.get("/api/v1/openapi.json").json["paths"]  # type: ignore[index]
-    assert "403" not in paths["/api/v1/numbers"]["get"]["responses"]  # every role reads numbers
+    assert "403" not in paths["/api/v1/numbers/{number_id}"]["get"]["responses"]  # every role reads numbers
     assert "403" not in paths["/api/v1/auth/me"]["get"]["responses"]
+    # Every role lists numbers, but the CSV export of that listing is for writers: a viewer gets 403.
+    assert "403" in paths["/api/v1/numbers"]["get"]["responses"]
     assert "403" in paths["/api/v1/numbers"]["post"]["responses"]  # not a viewer
     assert "403" in paths["/api/v1/users"]["get"]["responses"]  # only an admin
     assert "(roles: admin, supervisor)" in paths["/api/v1/numbers"]["post"]["description"]
+
+
+def test_the_table_operations_are_described(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    listing = document["paths"]["/api/v1/numbers"]["get"]  # type: ignore[index]
+    names = {parameter.get("name") for parameter in listing["parameters"]}
+    assert {
+        "q",
+        "country",
+        "prefix",
+        "currency",
+        "sort",
+        "cursor",
+        "monthyPrice_min",
+        "setupPrice_max",
+    } <= names
+    assert set(listing["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    assert "X-Total-Count-Estimated" in listing["responses"]["200"]["headers"]
+    imports = document["paths"]["/api/v1/numbers/imports"]["post"]  # type: ignore[index]
+    assert set(imports["requestBody"]["content"]) == {"text/csv"}
+    assert imports["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ImportReportOut"
+    }
+    assert "write-numbers" in imports["description"]

@@ -11,6 +11,7 @@ from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord, StorageUnavailable
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
+from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.database import ReadOnlyViolation, create_database_engine, create_session_factory
 from src.infrastructure.orm import start_mappers
@@ -63,7 +64,7 @@ def test_lists_in_id_order_and_counts(uow: SqlAlchemyUnitOfWork) -> None:
     ids = [stored_id(uow, NumberFactory()) for _ in range(5)]
     with uow:
         assert [n.id for n in uow.numbers.list(offset=1, limit=3)] == ids[1:4]
-        assert uow.numbers.count() == 5
+        assert uow.numbers.count().value == 5
 
 
 def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnitOfWork) -> None:
@@ -72,14 +73,14 @@ def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnit
     with uow, pytest.raises(DuplicateRecord):
         uow.numbers.add(NumberFactory(phone_number=first.phone_number))
     with uow:
-        assert uow.numbers.count() == 1
+        assert uow.numbers.count().value == 1
 
 
 def test_uncommitted_work_is_rolled_back(uow: SqlAlchemyUnitOfWork) -> None:
     with uow:
         uow.numbers.add(NumberFactory())
     with uow:
-        assert uow.numbers.count() == 0
+        assert uow.numbers.count().value == 0
 
 
 def test_deletes(uow: SqlAlchemyUnitOfWork) -> None:
@@ -179,3 +180,16 @@ def test_a_token_is_read_with_its_holder_in_one_query(uow: SqlAlchemyUnitOfWork,
             True,
         )
     assert len(statements) == 2  # one for each lookup
+
+
+def test_stores_the_country_derived_from_the_number_on_every_write(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    number_id = stored_id(uow, NumberFactory(phone_number=PhoneNumber.parse("+55 84 91234-4321")))
+    with uow:
+        loaded = uow.numbers.get(number_id)
+        assert loaded is not None
+        loaded.change(PhoneNumber.parse("+1 201 555 0123"), loaded.monthly_price, loaded.setup_price)
+        uow.commit()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT country FROM numbers")).scalar_one() == "US"

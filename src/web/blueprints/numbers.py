@@ -6,45 +6,63 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 from pydantic import TypeAdapter
+from werkzeug.exceptions import UnsupportedMediaType
 
 from src.application.create_number import CreateNumberCommand
 from src.application.delete_number import DeleteNumberCommand
+from src.application.import_numbers import ImportMode
 from src.application.list_numbers import ListNumbersQuery
+from src.application.number_listing import Listing, NumberFilter, Sort
 from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
 from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
+from src.domain.money import Currency
 from src.domain.users import Permission
+from src.infrastructure.csv_codec import read_number_rows, write_number_rows
+from src.web.auth import bearer_token
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
-from src.web.responses import empty_response
-from src.web.schemas import ListParams, NumberIn, NumberOut, NumberPatch
+from src.web.responses import empty_response, json_response
+from src.web.schemas import ImportParams, ImportReportOut, ListParams, NumberIn, NumberOut, NumberPatch
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
 NUMBER_ID = "<int:number_id>"
 _number_list = TypeAdapter(list[NumberOut])
 STORED_NUMBER = Reply("The number as stored now.", "NumberOut", ("ETag",))
 BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
+CSV_TEXT = {
+    "type": "string",
+    "description": "CSV: value,monthyPrice,setupPrice,currency, a header line first.",
+}
 
 
 @bp.get("")
 @documented(
     Operation(
         "listNumbers",
-        "List numbers, a page at a time, in id order",
+        "List numbers: filter, sort, and page by number or by keyset cursor",
         "numbers",
         {
             200: Reply(
                 "A page of numbers; past the last page, an empty array.",
                 "[NumberOut]",
-                ("X-Total-Count", "Link"),
+                ("X-Total-Count", "X-Total-Count-Estimated", "Link"),
+                other_content={"text/csv": CSV_TEXT},
             )
         },
-        problems=(422,),
+        problems=(400, 403, 422),  # 403: the CSV export needs write-numbers; a viewer's JSON list does not
         query=ListParams,
         permission=Permission.READ_NUMBERS,
+        description="Filters combine (AND). `page` pages are numbered; for deep pages use keyset "
+        "paging: send `cursor=` (empty) and follow the `next` Link, whose cost does not grow with depth. "
+        "`X-Total-Count` is exact up to 1000 matches; past that PostgreSQL gives its planner's "
+        "estimate, flagged by `X-Total-Count-Estimated: true`.\n\n"
+        "With `Accept: text/csv` the answer is every matching number (not a page), in the sort order, "
+        "streamed as CSV in the format `POST /numbers/imports` reads; that export needs the "
+        "`write-numbers` permission (supervisors), not just `read-numbers`.",
     )
 )
 def list_numbers() -> Response:
@@ -52,13 +70,54 @@ def list_numbers() -> Response:
     params = ListParams.model_validate(
         request.args.to_dict(), context={"max_page_size": served.settings.max_page_size}
     )
-    page = served.list_numbers(ListNumbersQuery(params.page, params.per_page or served.settings.page_size))
+    listing = Listing(NumberFilter.parse(params.filters(), served.currencies), Sort.parse(params.sort))
+    if _wants_csv():
+        return _csv_export(listing)
+    per_page = params.per_page or served.settings.page_size
+    if params.cursor is None:
+        query = ListNumbersQuery(params.page, per_page, listing)
+    else:
+        if "page" in request.args:
+            raise DomainError("cannot be combined with page: page by number or by cursor", "cursor")
+        after = served.cursors.decode(params.cursor, listing) if params.cursor else None
+        query = ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
+    page = served.list_numbers(query)
     body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"X-Total-Count": str(page.total), "Link": _page_links(page)},
+    links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
+    headers = {"X-Total-Count": str(page.total), "Link": links, "Vary": "Accept"}
+    if not page.total_is_exact:
+        headers["X-Total-Count-Estimated"] = "true"
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+@bp.post("/imports")
+@documented(
+    Operation(
+        "importNumbers",
+        "Import numbers from a CSV file",
+        "numbers",
+        {200: Reply("What was imported, and what is wrong with each row that was not.", "ImportReportOut")},
+        problems=(400, 413, 415, 422),
+        query=ImportParams,
+        body_schema=CSV_TEXT,
+        body_media_types=("text/csv",),
+        permission=Permission.WRITE_NUMBERS,
+        description="Columns `value,monthyPrice,setupPrice,currency` (a header line naming them is "
+        "required, in any order); UTF-8 with or without BOM; `,` or `;`. Every row is checked like a "
+        "create; duplicates within the file and with the inventory are reported by line. "
+        "The body is streamed (limit `MAX_IMPORT_BYTES`, default 200 MiB). In all-or-nothing mode "
+        "(the default) any bad row makes it a 422 whose `errors` give `line`, `field` and `message` "
+        "of each, and nothing is stored.",
     )
+)
+def import_numbers() -> Response:
+    served = inventory()
+    params = ImportParams.model_validate(request.args.to_dict())
+    if request.mimetype != "text/csv":
+        raise UnsupportedMediaType("send the file as text/csv")
+    request.max_content_length = served.settings.max_import_bytes
+    report = served.import_numbers(read_number_rows(request.stream), ImportMode(params.mode))
+    return json_response(ImportReportOut.of(report))
 
 
 @bp.post("")
@@ -179,11 +238,9 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in ("page", "per_page")]
 
     def link(number: int, rel: str) -> str:
-        query = urlencode([*kept, ("page", number), ("per_page", page.per_page)])
-        return f'<{request.base_url}?{query}>; rel="{rel}"'
+        return _link(rel, ("page", number), ("per_page", page.per_page))
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -192,3 +249,35 @@ def _page_links(page: NumberPage) -> str:
         links.append(link(page.page + 1, "next"))
     links.append(link(page.last_page, "last"))
     return ", ".join(links)
+
+
+def _keyset_links(page: NumberPage, listing: Listing) -> str:
+    """Keyset pages link to the first page and, unless this is the last, to the next one."""
+    links = [_link("first", ("cursor", ""), ("per_page", page.per_page))]
+    if page.following is not None:
+        cursor = inventory().cursors.encode(page.following, listing)
+        links.append(_link("next", ("cursor", cursor), ("per_page", page.per_page)))
+    return ", ".join(links)
+
+
+def _link(rel: str, *params: tuple[str, object]) -> str:
+    """A link to this listing with `params` instead of the paging ones, keeping the others."""
+    names = {"page", "per_page", "cursor"}
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in names]
+    return f'<{request.base_url}?{urlencode([*kept, *params])}>; rel="{rel}"'
+
+
+def _wants_csv() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+def _csv_export(listing: Listing) -> Response:
+    served = inventory()
+    served.authorize_request(bearer_token(), Permission.WRITE_NUMBERS)  # exports are for supervisors
+    symbols = {code: served.currencies.symbol(Currency(code)) for code in served.currencies.codes}
+    rows = write_number_rows(served.export_numbers(listing), symbols.__getitem__)
+    return Response(
+        rows,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="numbers.csv"', "Vary": "Accept"},
+    )

@@ -1,0 +1,200 @@
+"""Benchmark the table at carrier scale on a throwaway PostgreSQL: `make bench-table [N=1000000]`.
+
+1. generate a CSV file of N valid, distinct numbers (the demo generator, ten countries);
+2. import it through the Flask app (POST /numbers/imports, all-or-nothing): time and peak RSS;
+3. export everything (GET /numbers, Accept: text/csv): rows per second;
+4. list pages, each with a filter: page 1 and a keyset page deep in the list, median of many.
+
+Each measured step runs in its own process, so its peak RSS is its own. In-process timing through
+Flask's test client (no HTTP server, no network): what the app and the database cost.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+NUMBERS = "/api/v1/numbers"
+REPEAT = 200
+
+
+def main(count: int) -> None:
+    from alembic import command
+
+    from src.infrastructure.demo_data import demo_numbers
+    from tests.integration.conftest import alembic_config, create_database
+    from tests.integration.postgres_cluster import PostgresCluster
+
+    cluster = PostgresCluster()
+    cluster.start()
+    try:
+        url = create_database(cluster, "bench")
+        command.upgrade(alembic_config(url), "head")
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "numbers.csv"
+            started = time.perf_counter()
+            with path.open("w", newline="") as file:
+                writer = csv.writer(file)
+                writer.writerow(("value", "monthyPrice", "setupPrice", "currency"))
+                symbols = {"USD": "U$", "BRL": "R$", "EUR": "€"}
+                for data in demo_numbers(count, tuple(symbols)):
+                    writer.writerow(
+                        (data.value, data.monthly_price, data.setup_price, symbols[str(data.currency)])
+                    )
+            size_mib = path.stat().st_size / 2**20
+            print(f"generated {count:,} rows ({size_mib:.0f} MiB) in {time.perf_counter() - started:.1f} s")
+            imported = child("import", url, str(path))
+            print(
+                f"import:  {imported['created']:,} rows in {imported['seconds']:.1f} s "
+                f"({imported['created'] / imported['seconds']:,.0f} rows/s), "
+                f"peak RSS {imported['rss_mb']:.0f} MB"
+            )
+        exported = child("export", url)
+        print(
+            f"export:  {exported['rows']:,} rows in {exported['seconds']:.1f} s "
+            f"({exported['rows'] / exported['seconds']:,.0f} rows/s), peak RSS {exported['rss_mb']:.0f} MB"
+        )
+        listed = child("list", url)
+        for name, figures in listed["pages"].items():
+            print(f"list:    {name:<58} median {figures['median_ms']:.2f} ms  p95 {figures['p95_ms']:.2f} ms")
+    finally:
+        cluster.stop()
+
+
+def child(step: str, *args: str) -> dict[str, Any]:
+    completed = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, __file__, f"--{step}", *args], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{step} failed:\n{completed.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _app(url: str) -> Any:
+    from src.infrastructure.settings import Settings
+    from src.web.app import create_app
+
+    fast_hash = "pbkdf2:sha256:1000"
+    return create_app(Settings(database_url=url, log_level="WARNING", password_hash_method=fast_hash))
+
+
+def _client(app: Any) -> Any:
+    from tests.conftest import client_as
+
+    return client_as(app, "supervisor")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def import_step(url: str, path: str) -> dict[str, Any]:
+    app = _app(url)
+    client = _client(app)
+    size = Path(path).stat().st_size
+    with open(path, "rb") as file:
+        started = time.perf_counter()
+        response = client.post(
+            f"{NUMBERS}/imports",
+            input_stream=file,
+            content_length=size,
+            content_type="text/csv",
+        )
+        seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        from sqlalchemy import text
+
+        from src.web.inventory import inventory
+
+        with inventory().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE numbers"))
+    return {"created": response.json["created"], "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def export_step(url: str) -> dict[str, Any]:
+    client = _client(_app(url))
+    started = time.perf_counter()
+    response = client.get(NUMBERS, headers={"Accept": "text/csv"}, buffered=False)
+    lines = sum(chunk.count(b"\n") for chunk in response.response)
+    seconds = time.perf_counter() - started
+    return {"rows": lines - 1, "seconds": seconds, "rss_mb": _peak_rss_mb()}
+
+
+def list_step(url: str) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from src.application.number_listing import Listing, NumberFilter, Position, Sort
+    from src.domain.money import Currency
+    from src.web.inventory import inventory
+
+    app = _app(url)
+    client = _client(app)
+    with app.app_context():
+        served = inventory()
+        with served.engine.connect() as connection:
+            brazil = connection.execute(
+                text(
+                    "SELECT id FROM numbers WHERE country = 'BR' ORDER BY id "
+                    "OFFSET (SELECT count(*) * 9 / 10 FROM numbers WHERE country = 'BR') LIMIT 1"
+                )
+            ).scalar_one()
+            usd = connection.execute(
+                text(
+                    "SELECT monthly_price, id FROM numbers WHERE currency = 'USD' "
+                    "ORDER BY monthly_price DESC, id DESC "
+                    "OFFSET (SELECT count(*) * 9 / 10 FROM numbers WHERE currency = 'USD') LIMIT 1"
+                )
+            ).one()
+        deep_id = served.cursors.encode(
+            Position((brazil,)), Listing(NumberFilter(country="BR"), Sort.parse("id"))
+        )
+        deep_price = served.cursors.encode(
+            Position((usd[0], usd[1])),
+            Listing(NumberFilter(currency=Currency("USD")), Sort.parse("-monthyPrice")),
+        )
+    pages = {
+        "page 1, country=BR": {"country": "BR"},
+        "keyset page at 90% of the matches, country=BR": {"country": "BR", "cursor": deep_id},
+        "page 1, currency=U$, sort=-monthyPrice": {"currency": "U$", "sort": "-monthyPrice"},
+        "keyset page at 90%, currency=U$, sort=-monthyPrice": {
+            "currency": "U$",
+            "sort": "-monthyPrice",
+            "cursor": deep_price,
+        },
+        "page 1, q=91234": {"q": "91234"},
+        "page 1, prefix=5511, monthyPrice_max=10": {"prefix": "5511", "monthyPrice_max": "10"},
+        "page 1, no filter": {},
+    }
+    figures = {}
+    for name, params in pages.items():
+        timings = []
+        for _ in range(REPEAT):
+            started = time.perf_counter()
+            response = client.get(NUMBERS, query_string=params)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.get_data(as_text=True)
+            assert len(response.json) == 20, (name, len(response.json))
+        timings.sort()
+        figures[name] = {"median_ms": statistics.median(timings), "p95_ms": timings[int(len(timings) * 0.95)]}
+    return {"pages": figures}
+
+
+if __name__ == "__main__":
+    steps = {"--import": import_step, "--export": export_step, "--list": list_step}
+    if len(sys.argv) > 1 and sys.argv[1] in steps:
+        print(json.dumps(steps[sys.argv[1]](*sys.argv[2:])))
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

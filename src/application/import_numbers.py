@@ -1,0 +1,202 @@
+"""Import many numbers at once (a supplier's CSV file): every row checked by the same rules as a
+create, valid rows stored in bulk, every bad row reported by its line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from src.application.errors import ApplicationError
+from src.application.number_fields import NumberData, parse_fields
+from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
+from src.domain.errors import DomainError, InvalidFields
+from src.domain.money import CurrencyCatalog
+
+
+class ImportMode(StrEnum):
+    ALL_OR_NOTHING = "all-or-nothing"  # any bad row: nothing is stored
+    SKIP_INVALID = "skip-invalid"  # the valid rows are stored, the bad ones reported
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A row of the file: its data, or why it could not even be read as one (e.g. a missing column)."""
+
+    line: int
+    data: NumberData | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    received: int
+    created: int
+    errors: tuple[RowError, ...]
+    errors_omitted: int = 0  # errors past the reported maximum, counted only
+
+    @property
+    def skipped(self) -> int:
+        return self.received - self.created
+
+
+class ImportRejected(ApplicationError):
+    """All-or-nothing, and some rows were bad: nothing was stored."""
+
+    def __init__(self, report: ImportReport, invalid_rows: int) -> None:
+        super().__init__(
+            f"{invalid_rows} of {report.received} rows are invalid, so nothing was stored; "
+            "fix them, or import with mode=skip-invalid to store the valid rows"
+        )
+        self.report = report
+
+
+@dataclass
+class _Tally:
+    max_errors: int
+    received: int = 0
+    created: int = 0
+    invalid_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    errors_omitted: int = 0
+
+    def reject(self, line: int, errors: Iterable[tuple[str, str]]) -> None:
+        self.invalid_rows += 1
+        for field_name, message in errors:
+            if len(self.errors) < self.max_errors:
+                self.errors.append(RowError(line, field_name, message))
+            else:
+                self.errors_omitted += 1
+
+    def report(self) -> ImportReport:
+        # Duplicates with the inventory are found a batch later than the batch's own errors.
+        errors = tuple(sorted(self.errors, key=lambda error: error.line))
+        return ImportReport(self.received, self.created, errors, self.errors_omitted)
+
+
+Progress = Callable[[int], None]  # told how many rows are done, after each batch
+
+
+class ImportNumbers:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        currencies: CurrencyCatalog,
+        batch_size: int = 5000,
+        max_reported_errors: int = 1000,
+        overlap_writes: bool = False,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._currencies = currencies
+        self._batch_size = batch_size
+        self._max_reported_errors = max_reported_errors
+        self._overlap_writes = overlap_writes  # store on a second thread (a server database only)
+
+    def __call__(
+        self, rows: Iterable[ImportRow], mode: ImportMode, progress: Progress | None = None
+    ) -> ImportReport:
+        """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end."""
+        tally = _Tally(self._max_reported_errors)
+        seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
+        batch: list[tuple[int, NewNumber]] = []
+        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes) as writer:
+            for row in rows:
+                tally.received += 1
+                parts = self._parse(row, tally)
+                if parts is None:
+                    continue
+                key = int(parts[0].e164[1:])
+                if key in seen:
+                    tally.reject(row.line, [("value", "is on an earlier line of the file too")])
+                    continue
+                seen.add(key)
+                batch.append((row.line, parts))
+                if len(batch) >= self._batch_size:
+                    writer.store(
+                        batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
+                    )
+                    batch = []
+                    if progress is not None:
+                        progress(tally.received)
+            writer.store(batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0)
+            writer.finish()
+            if mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows:
+                tally.created = 0  # rolled back on the way out
+                raise ImportRejected(tally.report(), tally.invalid_rows)
+            uow.commit()
+        if progress is not None:
+            progress(tally.received)
+        return tally.report()
+
+    def _parse(self, row: ImportRow, tally: _Tally) -> NewNumber | None:
+        if row.data is None:
+            tally.reject(row.line, [("row", row.error or "cannot be read")])
+            return None
+        try:
+            return parse_fields(row.data.as_changes(), self._currencies).complete()
+        except InvalidFields as invalid:
+            tally.reject(row.line, [(error.field or "row", error.message) for error in invalid.errors])
+        except DomainError as error:
+            tally.reject(row.line, [(error.field or "row", error.message)])
+        return None
+
+
+_Batch = list[tuple[int, NewNumber]]
+
+
+class _Writer:
+    """Stores the batches, one at a time, in order. With `overlap`, on a thread of its own: the
+    database then stores one batch while the caller validates the next (the driver lets go of the
+    GIL while it waits), so an import uses two cores. Only the caller's thread touches the tally."""
+
+    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool) -> None:
+        self._uow = uow
+        self._tally = tally
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
+        self._pending: Future[tuple[_Batch, set[str], bool]] | None = None
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._executor is not None:  # never leave the session to a thread still using it
+            self._executor.shutdown(wait=True)
+
+    def store(self, batch: _Batch, only_check: bool) -> None:
+        """Store the batch, or, when all-or-nothing has already failed, only look for duplicates."""
+        if not batch:
+            return
+        self.finish()
+        if self._executor is None:
+            self._account(*self._write(batch, only_check))
+        else:
+            self._pending = self._executor.submit(self._write, batch, only_check)
+
+    def finish(self) -> None:
+        """Wait for the batch being stored, and count its outcome."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._account(*pending.result())
+
+    def _write(self, batch: _Batch, only_check: bool) -> tuple[_Batch, set[str], bool]:
+        numbers = self._uow.numbers
+        if only_check:
+            return batch, numbers.taken([parts[0] for _, parts in batch]), False
+        return batch, numbers.add_new([parts for _, parts in batch]), True
+
+    def _account(self, batch: _Batch, taken: set[str], stored: bool) -> None:
+        if stored:
+            self._tally.created += len(batch) - len(taken)
+        for line, (phone_number, _, _) in batch:
+            if phone_number.e164 in taken:
+                self._tally.reject(
+                    line, [("value", f"{phone_number.international} is already in the inventory")]
+                )

@@ -1,0 +1,88 @@
+"""The CSV form of the inventory, read and written the same way: a header, then one number a row.
+
+    value,monthyPrice,setupPrice,currency
+    +5584912344321,0.03,3.40,U$
+
+Read: UTF-8 with or without a BOM, `,` or `;` between fields (whichever the header uses), the
+columns in any order. Written: UTF-8, `,`, E.164 values, prices with 2 decimals, currency symbols.
+Both stream: a row at a time in, a chunk at a time out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, cast
+
+from src.application.errors import MalformedImportFile
+from src.application.import_numbers import ImportRow
+from src.application.number_fields import NumberData
+from src.application.results import NumberRecord
+from src.domain.errors import DomainError
+
+COLUMNS = ("value", "monthyPrice", "setupPrice", "currency")
+READ_BUFFER_BYTES = 1024 * 1024
+WRITE_CHUNK_ROWS = 5000
+
+
+def read_number_rows(body: IO[bytes]) -> Iterator[ImportRow]:
+    """The rows of the file; raise DomainError (field "header") when it has no usable header and
+    MalformedImportFile when it is not UTF-8 CSV text."""
+    raw = cast(io.RawIOBase, body)  # anything with readinto: a request stream, a file, BytesIO
+    text = io.TextIOWrapper(io.BufferedReader(raw, READ_BUFFER_BYTES), encoding="utf-8-sig", newline="")
+    try:
+        header_line = text.readline()
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter, strict=True)
+        header = [name.strip() for name in next(reader, [])]
+        if sorted(header) != sorted(COLUMNS):
+            raise DomainError(
+                f"the first line must name the columns {','.join(COLUMNS)} (in any order)", "header"
+            )
+        positions = [header.index(column) for column in COLUMNS]
+        for fields in reader:
+            if not fields:
+                continue  # a blank line
+            if len(fields) != len(COLUMNS):
+                yield ImportRow(
+                    reader.line_num, error=f"has {len(fields)} fields; the header names {len(COLUMNS)}"
+                )
+                continue
+            value, monthly_price, setup_price, currency = (fields[i].strip() for i in positions)
+            yield ImportRow(reader.line_num, NumberData(value, monthly_price, setup_price, currency))
+    except UnicodeDecodeError as error:
+        raise MalformedImportFile(
+            f"the file is not UTF-8 text: {error.reason} at byte {error.start}"
+        ) from None
+    except csv.Error as error:
+        raise MalformedImportFile(f"the file is not valid CSV: {error}") from None
+
+
+def write_number_rows(records: Iterable[NumberRecord], symbol: Callable[[str], str]) -> Iterator[str]:
+    """The CSV text of the records, in chunks; `symbol` gives a currency code's wire symbol."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    symbols: dict[str, str] = {}
+    for chunk in _chunks(records, WRITE_CHUNK_ROWS):
+        writer.writerows(
+            (
+                e164,
+                f"{monthly_price:.2f}",
+                f"{setup_price:.2f}",
+                symbols.get(code) or symbols.setdefault(code, symbol(code)),
+            )
+            for e164, monthly_price, setup_price, code in chunk
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _chunks(records: Iterable[NumberRecord], size: int) -> Iterator[tuple[NumberRecord, ...]]:
+    iterator = iter(records)
+    while chunk := tuple(itertools.islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,78 @@
+"""A listing (filter, sort, keyset position) as SQL on the numbers table, the same on every database.
+
+Each filter is a condition an index of the table answers on PostgreSQL (tables.py): `q` a trigram
+LIKE '%digits%', `prefix` a LIKE '+digits%' range, the others equalities or ranges.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, tuple_
+from sqlalchemy.sql.elements import UnaryExpression
+
+from src.application.number_listing import NumberFilter, Position, Sort, SortField
+from src.infrastructure.tables import numbers
+
+SORT_COLUMNS = {
+    SortField.ID: numbers.c.id,
+    SortField.VALUE: numbers.c.e164,
+    SortField.MONTHLY_PRICE: numbers.c.monthly_price,
+    SortField.SETUP_PRICE: numbers.c.setup_price,
+}
+
+
+def conditions(number_filter: NumberFilter) -> list[ColumnElement[bool]]:
+    f = number_filter
+    found: list[ColumnElement[bool]] = []
+    if f.digits is not None:  # digits only (parsed), so nothing in them is a LIKE wildcard
+        found.append(numbers.c.e164.like(f"%{f.digits}%"))
+    if f.prefix is not None:
+        found.append(numbers.c.e164.like(f"+{f.prefix}%"))
+    if f.country is not None:
+        found.append(numbers.c.country == f.country)
+    if f.currency is not None:
+        found.append(numbers.c.currency == f.currency)
+    if f.monthly_min is not None:
+        found.append(numbers.c.monthly_price >= f.monthly_min)
+    if f.monthly_max is not None:
+        found.append(numbers.c.monthly_price <= f.monthly_max)
+    if f.setup_min is not None:
+        found.append(numbers.c.setup_price >= f.setup_min)
+    if f.setup_max is not None:
+        found.append(numbers.c.setup_price <= f.setup_max)
+    return found
+
+
+def order(sort: Sort) -> list[UnaryExpression[object]]:
+    return [
+        SORT_COLUMNS[key.field].desc() if key.descending else SORT_COLUMNS[key.field].asc()
+        for key in sort.keys
+    ]
+
+
+def after(sort: Sort, position: Position) -> ColumnElement[bool]:
+    """Rows that come after `position` in `sort`.
+
+    When every key runs one way, a row-value comparison, `(price, id) > (:price, :id)`, which an
+    index on (price, id) answers as a range: page 20,000 costs what page 1 does. Mixed directions
+    need the expanded form, led by a bound on the first key so that an index still starts there.
+    """
+    columns = [SORT_COLUMNS[key.field] for key in sort.keys]
+    values = [
+        bindparam(None, value, type_=column.type)
+        for column, value in zip(columns, position.after, strict=True)
+    ]
+    directions = {key.descending for key in sort.keys}
+    if len(directions) == 1:
+        (descending,) = directions
+        left, right = tuple_(*columns), tuple_(*values)
+        return left < right if descending else left > right
+    branches: list[ColumnElement[bool]] = []
+    for index, key in enumerate(sort.keys):
+        equal_before = [
+            column == value for column, value in zip(columns[:index], values[:index], strict=True)
+        ]
+        beyond = columns[index] < values[index] if key.descending else columns[index] > values[index]
+        branches.append(and_(*equal_before, beyond))
+    first = sort.keys[0]
+    lead = columns[0] <= values[0] if first.descending else columns[0] >= values[0]
+    return and_(lead, or_(false(), *branches))
