@@ -38,9 +38,9 @@ ENTRYPOINT ["deploy/entrypoint.sh"]
 
 FROM ${PYTHON_IMAGE} AS test
 # postgresql: the reliability suite stops and restarts a cluster of its own (initdb, pg_ctl);
-# the other suites use the compose file's database.
+# the other suites use the compose file's database. chromium: the Swagger UI browser test.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev make nginx nodejs npm postgresql \
+    && apt-get install -y --no-install-recommends chromium gcc libc6-dev make nginx nodejs npm postgresql \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --create-home --shell /bin/bash app

@@ -107,3 +107,16 @@ def test_the_image_checks_its_health_and_starts_through_the_entrypoint_the_e2e_s
     assert "http://127.0.0.1:8000/healthz" in stage.split("HEALTHCHECK", 1)[1]
     assert 'ENTRYPOINT ["deploy/entrypoint.sh"]' in stage
     assert "gcc" not in stage  # the compiler stays in the build stage
+
+
+def test_the_tests_image_has_every_program_ci_installs_for_the_suite() -> None:
+    """`make test` in containers and `.ci/run` on a host must give the suite the same machine."""
+    ci_packages = set(re.findall(r"missing\+=\(([^)]*)\)", (PROJECT_ROOT / ".ci" / "run").read_text()))
+    wanted = {package for group in ci_packages for package in group.split()} - {
+        "util-linux"
+    }  # essential in Debian
+    test_stage = (PROJECT_ROOT / "Dockerfile").read_text().split(" AS test", 1)[1]
+    installed = set(
+        re.search(r"apt-get install -y --no-install-recommends ([^\\\n]*)", test_stage).group(1).split()
+    )  # type: ignore[union-attr]
+    assert wanted <= installed, f"missing from the Dockerfile's test stage: {sorted(wanted - installed)}"
