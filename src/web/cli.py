@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from src.application.create_user import NewUser
 from src.infrastructure.demo_data import demo_numbers
+from src.infrastructure.job_queue import worker_app
 from src.web.inventory import inventory
 
 DEMO_SIZE = 800
@@ -23,6 +24,19 @@ def seed_command(count: int) -> None:
     served = inventory()
     added = served.seed_numbers(demo_numbers(count, served.currencies.codes))
     click.echo(f"seeded {added} new numbers ({count - added} were already there)")
+
+
+@click.command("worker")
+@click.option("--concurrency", default=1, show_default=True, help="Jobs run at once by this process.")
+@with_appcontext
+def worker_command(concurrency: int) -> None:
+    """Run the jobs of large imports (PostgreSQL only) until stopped (SIGTERM/SIGINT: the job in
+    hand is finished first). Start as many as you like, on any machine that reaches the database."""
+    served = inventory()
+    if served.engine.dialect.name != "postgresql":
+        raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
+    app = worker_app(served.settings.database_url, served.run_import_job)
+    app.run_worker(concurrency=concurrency)  # opens and closes its own connections
 
 
 @click.group("users")
@@ -43,4 +57,5 @@ def create_user_command(email: str, role: str) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(users_group)

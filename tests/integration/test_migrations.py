@@ -26,7 +26,14 @@ def test_migrations_and_mapped_tables_agree(fresh_postgres_url: str) -> None:
     engine = create_engine(fresh_postgres_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            # procrastinate's own tables (migration 0005) are the job queue's, not mapped by us.
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "include_name": lambda name, kind, _parent: not (name or "").startswith("procrastinate_")
+                },
+            )
+            differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert differences == []
