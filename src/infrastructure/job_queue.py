@@ -7,14 +7,22 @@ below, and the import job counts its attempts and gives up, marked failed, after
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import procrastinate
+import procrastinate.exceptions
 from procrastinate.contrib.sqlalchemy import SQLAlchemyPsycopg2Connector
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, make_url
+
+from src.application.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +30,9 @@ IMPORT_TASK = "import_numbers"
 RETRY_STALLED_TASK = "retry_stalled_jobs"
 # A worker is stalled once it has sent no heartbeat for this long (it sends one every 10 s).
 STALLED_AFTER_SECONDS = 30.0
+# For the container's health check: touched every HEARTBEAT_SECONDS while the worker reaches the database.
+HEARTBEAT_FILE = Path("/tmp/number-inventory-worker.alive")  # noqa: S108 - the container's own tmpfs
+HEARTBEAT_SECONDS = 10.0
 
 
 def conninfo(database_url: str) -> str:
@@ -77,6 +88,39 @@ def enqueuer(engine: Engine, run_import: Callable[[int], object]) -> Callable[[i
     task = app.tasks[IMPORT_TASK]
 
     def enqueue(job_id: int) -> None:
-        task.defer(job_id=job_id)
+        try:
+            task.defer(job_id=job_id)
+        except procrastinate.exceptions.ConnectorException as error:
+            raise StorageUnavailable("the job queue cannot be reached") from error
 
     return enqueue
+
+
+async def run_worker(app: procrastinate.App, concurrency: int, heartbeat_file: Path) -> None:
+    """Work until SIGTERM/SIGINT, touching `heartbeat_file` while the database answers."""
+
+    async def beat() -> None:
+        while True:
+            if await app.job_manager.check_connection_async():
+                heartbeat_file.touch()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async with app.open_async():
+        beating = asyncio.create_task(beat())
+        try:
+            await app.run_worker_async(concurrency=concurrency)
+        finally:
+            beating.cancel()
+
+
+def healthy(heartbeat_file: Path = HEARTBEAT_FILE, now: float | None = None) -> bool:
+    """The worker touched its file lately (it runs, and reaches the database)."""
+    try:
+        age = (time.time() if now is None else now) - os.path.getmtime(heartbeat_file)
+    except OSError:
+        return False
+    return age < 3 * HEARTBEAT_SECONDS
+
+
+if __name__ == "__main__":  # the worker container's health check: python -m src.infrastructure.job_queue
+    sys.exit(0 if healthy() else 1)

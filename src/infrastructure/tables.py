@@ -39,6 +39,13 @@ metadata = MetaData(
     }
 )
 
+
+def mapped_here(name: str | None, _type: str, _parents: object) -> bool:
+    """Alembic's include_name: procrastinate's tables (its schema, applied by migration 0005) belong
+    to the job queue, so autogenerate (`make revision`) neither maps nor drops them."""
+    return not (name or "").startswith("procrastinate_")
+
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
 numbers = Table(

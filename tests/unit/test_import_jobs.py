@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from src.application.import_jobs import (
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
 from src.application.number_fields import NumberData
 from src.domain.errors import DomainError
+from src.infrastructure.job_queue import healthy
 from tests.factories import nth_phone_number
 from tests.fakes import FakeImportJobStore, FakeUnitOfWork
 from tests.unit.test_import_numbers import CURRENCIES
@@ -140,3 +142,12 @@ def test_an_unexpected_error_fails_the_job_and_is_raised(
     with pytest.raises(RuntimeError):
         runner(store, uow)(job.id)
     assert store.jobs[job.id].status is JobStatus.FAILED
+
+
+def test_the_worker_health_check_wants_a_recent_heartbeat(tmp_path: Path) -> None:
+    heartbeat = tmp_path / "worker.alive"
+    assert not healthy(heartbeat)
+    heartbeat.touch()
+    mtime = heartbeat.stat().st_mtime
+    assert healthy(heartbeat, now=mtime + 5)
+    assert not healthy(heartbeat, now=mtime + 60)
