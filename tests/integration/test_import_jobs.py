@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import procrastinate
+import procrastinate.exceptions
+import procrastinate.tasks
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -222,3 +224,26 @@ def test_on_sqlite_a_large_import_stays_in_the_request(app: Flask, client: Flask
     response = upload(client, valid_rows(300))
     assert response.status_code == 200
     assert response.json["created"] == 300
+
+
+@only_postgresql
+def test_a_job_the_queue_refuses_is_a_503_and_is_marked_failed_not_left_queued(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def queue_down(*_args: object, **_kwargs: object) -> None:
+        raise procrastinate.exceptions.ConnectorException("the queue is down")
+
+    monkeypatch.setattr(procrastinate.tasks.Task, "defer", queue_down)
+    response = upload(client, valid_rows(100))
+
+    assert_problem(response, 503)
+    with app.app_context(), inventory().engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM import_jobs")).scalars().all() == ["failed"]
+        assert connection.execute(text("SELECT count(*) FROM import_job_chunks")).scalar_one() == 0
+
+
+@only_sqlite
+def test_the_worker_command_says_jobs_need_postgresql(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "import jobs need PostgreSQL" in result.output
