@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
-.PHONY: test-here e2e e2e-tools reliability bench up down logs
+.PHONY: test-here e2e e2e-tools reliability bench up down logs worker
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), ha
 fmt: venv ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+worker: migrate ## Run the worker of large imports (jobs; needs a PostgreSQL DATABASE_URL) until Ctrl-C
+	$(FLASK) worker
 
 migrate: venv ## Apply the migrations to DATABASE_URL (default SQLite under instance/)
 	$(BIN)/alembic upgrade head

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from src.infrastructure.database import MIGRATION_LOCK_KEY, create_database_engine
 from src.infrastructure.settings import Settings
-from src.infrastructure.tables import metadata
+from src.infrastructure.tables import mapped_here, metadata
 
 config = context.config
 
@@ -20,6 +20,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
+        include_name=mapped_here,
     )
     with context.begin_transaction():
         # Several app replicas start at once and each runs `alembic upgrade head`

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
+from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
+from src.application.import_numbers import ImportMode, ImportReport
 from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
     ALL_BY_ID,
@@ -216,3 +219,38 @@ class FakeUnitOfWork(UnitOfWork):
 
     def rollback(self) -> None:
         pass
+
+
+class FakeImportJobStore(ImportJobStore):
+    """Jobs in a dict, their files as lists of chunks; `progress_seen` records every report."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[int, ImportJob] = {}
+        self.files: dict[int, list[bytes]] = {}
+        self.progress_seen: list[int] = []
+
+    def create(self, mode: ImportMode, chunks: Iterable[bytes]) -> ImportJob:
+        job_id = len(self.jobs) + 1
+        self.files[job_id] = list(chunks)
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, sum(map(len, self.files[job_id])), 0)
+        self.jobs[job_id] = job
+        return job
+
+    def get(self, job_id: int) -> ImportJob | None:
+        return self.jobs.get(job_id)
+
+    def read_file(self, job_id: int) -> Iterator[bytes]:
+        yield from self.files.get(job_id, [])
+
+    def start(self, job_id: int) -> ImportJob:
+        job = self.jobs[job_id]
+        self.jobs[job_id] = dataclasses.replace(job, status=JobStatus.RUNNING, attempts=job.attempts + 1)
+        return self.jobs[job_id]
+
+    def progress(self, job_id: int, rows_done: int) -> None:
+        self.progress_seen.append(rows_done)
+        self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], rows_done=rows_done)
+
+    def finish(self, job_id: int, status: JobStatus, report: ImportReport | None, error: str | None) -> None:
+        self.jobs[job_id] = dataclasses.replace(self.jobs[job_id], status=status, report=report, error=error)
+        self.files.pop(job_id, None)

@@ -14,7 +14,7 @@ import csv
 import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from src.application.errors import MalformedImportFile
 from src.application.import_numbers import ImportRow
@@ -27,7 +27,7 @@ READ_BUFFER_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
 
 
-def read_number_rows(body: IO[bytes]) -> Iterator[ImportRow]:
+def read_number_rows(body: IO[bytes] | io.RawIOBase) -> Iterator[ImportRow]:
     """The rows of the file; raise DomainError (field "header") when it has no usable header and
     MalformedImportFile when it is not UTF-8 CSV text."""
     raw = cast(io.RawIOBase, body)  # anything with readinto: a request stream, a file, BytesIO
@@ -86,3 +86,25 @@ def _chunks(records: Iterable[NumberRecord], size: int) -> Iterator[tuple[Number
     iterator = iter(records)
     while chunk := tuple(itertools.islice(iterator, size)):
         yield chunk
+
+
+class ChunkStream(io.RawIOBase):
+    """A readable binary stream over an iterator of byte chunks (a stored file, read back)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            next_chunk = next(self._chunks, None)
+            if next_chunk is None:
+                return 0
+            self._pending = next_chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size

@@ -44,6 +44,9 @@ class Settings:
     max_import_bytes: int = 200 * 1024 * 1024
     import_batch_size: int = 5000
     max_reported_import_errors: int = 1000
+    # An import whose body is larger runs as a job (PostgreSQL only): 202 and a status to follow.
+    # 0: every import is answered in the request, whatever its size.
+    import_job_threshold_bytes: int = 5 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -64,6 +67,8 @@ class Settings:
             raise SettingsError(
                 "MAX_IMPORT_BYTES, IMPORT_BATCH_SIZE and MAX_REPORTED_IMPORT_ERRORS must be positive"
             )
+        if self.import_job_threshold_bytes < 0:
+            raise SettingsError("IMPORT_JOB_THRESHOLD_BYTES must be 0 (no jobs) or a size in bytes")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if self.trust_proxy_headers < 0:
@@ -94,6 +99,9 @@ class Settings:
             import_batch_size=_integer(env, "IMPORT_BATCH_SIZE", defaults.import_batch_size),
             max_reported_import_errors=_integer(
                 env, "MAX_REPORTED_IMPORT_ERRORS", defaults.max_reported_import_errors
+            ),
+            import_job_threshold_bytes=_integer(
+                env, "IMPORT_JOB_THRESHOLD_BYTES", defaults.import_job_threshold_bytes
             ),
             cors_origins=tuple(
                 origin.strip().rstrip("/")

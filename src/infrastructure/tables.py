@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -34,6 +38,13 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def mapped_here(name: str | None, _type: str, _parents: object) -> bool:
+    """Alembic's include_name: procrastinate's tables (its schema, applied by migration 0005) belong
+    to the job queue, so autogenerate (`make revision`) neither maps nor drops them."""
+    return not (name or "").startswith("procrastinate_")
+
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
@@ -104,4 +115,30 @@ login_failures = Table(
     Column("email", String(254), nullable=False),
     Column("failed_at", UtcDateTime(), nullable=False),
     Index("ix_login_failures_email_failed_at", "email", "failed_at"),
+)
+
+# Large imports run as jobs (src/application/import_jobs.py): the job's state, and the uploaded
+# file in chunks that any worker can read back, deleted when the job ends.
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("report", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"),
+)
+
+import_job_chunks = Table(
+    "import_job_chunks",
+    metadata,
+    Column("job_id", Integer, ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )

@@ -17,6 +17,7 @@ from src.application.errors import StorageUnavailable
 from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
@@ -28,7 +29,10 @@ from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
 from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
+from src.infrastructure.csv_codec import ChunkStream, read_number_rows
 from src.infrastructure.database import create_database_engine, create_session_factory
+from src.infrastructure.import_job_store import SqlAlchemyImportJobStore
+from src.infrastructure.job_queue import enqueuer
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.passwords import WerkzeugPasswordHasher
@@ -94,6 +98,20 @@ def build_inventory(settings: Settings) -> Inventory:
         """For the use cases that only read (half the round trips: no BEGIN, no ROLLBACK)."""
         return SqlAlchemyUnitOfWork(read_only_sessions)
 
+    import_numbers = ImportNumbers(
+        uow,
+        currencies,
+        settings.import_batch_size,
+        settings.max_reported_import_errors,
+        # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
+        overlap_writes=engine.dialect.name == "postgresql",
+    )
+    job_store = SqlAlchemyImportJobStore(engine, utc_now)
+    run_import_job = RunImportJob(
+        job_store, import_numbers, lambda chunks: read_number_rows(ChunkStream(chunks))
+    )
+    jobs_enabled = engine.dialect.name == "postgresql" and settings.import_job_threshold_bytes > 0
+
     return Inventory(
         settings=settings,
         currencies=currencies,
@@ -113,14 +131,12 @@ def build_inventory(settings: Settings) -> Inventory:
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(uow, currencies, overlap_writes=engine.dialect.name == "postgresql"),
         export_numbers=ExportNumbers(uow),
-        import_numbers=ImportNumbers(
-            uow,
-            currencies,
-            settings.import_batch_size,
-            settings.max_reported_import_errors,
-            # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
-            overlap_writes=engine.dialect.name == "postgresql",
-        ),
+        import_numbers=import_numbers,
+        get_import_job=GetImportJob(job_store),
+        run_import_job=run_import_job,
+        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
+        if jobs_enabled
+        else None,
         authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),

@@ -28,6 +28,7 @@ from src.application.errors import (
     UserNotFound,
     VersionMismatch,
 )
+from src.application.import_jobs import ImportJobNotFound
 from src.application.import_numbers import ImportRejected
 from src.domain.errors import DomainError, InvalidFields
 from src.web.cursors import InvalidCursor
@@ -76,6 +77,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, _invalid_request)
     app.register_error_handler(DomainError, _invalid_number)
     app.register_error_handler(NumberNotFound, _not_found)
+    app.register_error_handler(ImportJobNotFound, _import_job_not_found)
     app.register_error_handler(NumberAlreadyExists, _already_exists)
     app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
     app.register_error_handler(VersionMismatch, _version_mismatch)
@@ -123,6 +125,10 @@ def _invalid_number(error: DomainError) -> Response:
 
 def _not_found(error: NumberNotFound) -> Response:
     return problem(404, str(error), kind="number-not-found")
+
+
+def _import_job_not_found(error: ImportJobNotFound) -> Response:
+    return problem(404, str(error), kind="import-job-not-found")
 
 
 def _already_exists(error: NumberAlreadyExists) -> Response:

@@ -16,6 +16,7 @@ from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.export_numbers import ExportNumbers
 from src.application.get_number import GetNumber
 from src.application.get_user import GetUser
+from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
@@ -48,6 +49,10 @@ class Inventory:
     seed_numbers: SeedNumbers
     export_numbers: ExportNumbers
     import_numbers: ImportNumbers
+    get_import_job: GetImportJob
+    run_import_job: RunImportJob
+    # None where imports never run as jobs: SQLite, or IMPORT_JOB_THRESHOLD_BYTES=0.
+    start_import_job: StartImportJob | None
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken

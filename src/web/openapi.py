@@ -20,6 +20,7 @@ from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
 from src.web.schemas import (
     HealthStatus,
+    ImportJobOut,
     ImportReportOut,
     MeOut,
     NumberIn,
@@ -49,10 +50,12 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (UserPatch, "validation"),
     (UserOut, "serialization"),
     (ImportReportOut, "serialization"),
+    (ImportJobOut, "serialization"),
 ]
 PATH_PARAMETERS = {
     "number_id": {"type": "integer", "minimum": 1},
     "user_id": {"type": "integer", "minimum": 1},
+    "job_id": {"type": "integer", "minimum": 1},
 }
 BEARER = "bearerAuth"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -107,7 +110,8 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "Location": {
-        "description": "Where the resource is: the created number's absolute URL, or /docs from /.",
+        "description": "Where the resource is: the created number's absolute URL, an import job's, "
+        "or /docs from /.",
         "schema": {"type": "string", "format": "uri-reference"},
     },
     "Link": {

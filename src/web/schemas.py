@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from src.application.import_jobs import ImportJob
 from src.application.import_numbers import ImportReport
 from src.application.number_fields import NumberData
 from src.application.results import IssuedToken, NumberResult, UserResult
@@ -297,4 +298,31 @@ class ImportReportOut(BaseModel):
                 RowErrorOut(line=e.line, field=wire_name(e.field), message=e.message) for e in report.errors
             ],
             errorsOmitted=report.errors_omitted,
+        )
+
+
+class ImportJobOut(BaseModel):
+    id: int = Field(description="The job's id, as in its Location.")
+    status: Literal["queued", "running", "succeeded", "failed"] = Field(
+        description="queued, running, then succeeded or failed."
+    )
+    mode: Literal["all-or-nothing", "skip-invalid"]
+    bytes: int = Field(description="Size of the file.")
+    rowsDone: int = Field(description="Rows read so far (the header aside).")  # noqa: N815
+    report: ImportReportOut | None = Field(
+        description="Once done: what was stored and each bad row; in a failed all-or-nothing import, "
+        "the rows that made it fail (nothing was stored). Null until then."
+    )
+    error: str | None = Field(description="Why the job failed; null otherwise.")
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportJobOut:
+        return cls(
+            id=job.id,
+            status=job.status.value,
+            mode=job.mode.value,
+            bytes=job.bytes,
+            rowsDone=job.rows_done,
+            report=None if job.report is None else ImportReportOut.of(job.report),
+            error=job.error,
         )

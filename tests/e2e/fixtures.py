@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from src.infrastructure.database import create_database_engine
 from src.infrastructure.settings import Settings
-from tests.e2e.stack import AppServer, Nginx, call, log_in
+from tests.e2e.stack import WORKER_COMMAND, AppServer, Nginx, call, log_in
 
 __all__ = [  # the fixtures a suite's conftest imports with *
     "admin_token",
@@ -61,10 +61,19 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def app_servers(workdir: Path, stack_database_url: str) -> Iterator[list[AppServer]]:
+    """With a job worker beside them, started by the same entrypoint (`make worker`'s command),
+    as the production compose file's `worker` service is, for the imports that run as jobs."""
     servers = start_app_servers(workdir, stack_database_url, ["uwsgi-a", "uwsgi-b"])
-    yield servers
-    for server in servers:
-        server.stop()
+    heartbeat = ("--heartbeat-file", str(workdir / "worker.alive"))
+    worker = AppServer("worker", workdir, stack_database_url, {}, command=(*WORKER_COMMAND, *heartbeat))
+    try:
+        worker.start()
+        worker.wait_for_log("Starting worker", timeout=30)
+        yield servers
+    finally:
+        worker.stop()
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture(scope="package")

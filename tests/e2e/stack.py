@@ -38,6 +38,10 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # The first admin, made by the app servers from ADMIN_EMAIL/ADMIN_PASSWORD as in a container.
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e-admin-password"
+# Imports over this run as jobs in the stack: the Postman collection sends one just over it, while
+# test_imports_through_nginx's file (about 1 MiB) is still answered in its request.
+IMPORT_JOB_THRESHOLD_BYTES = 2 * 1024 * 1024
+WORKER_COMMAND = ("flask", "--app", "src.web.app", "worker")
 
 
 class StackError(RuntimeError):
@@ -130,6 +134,7 @@ class AppServer(Process):
             "UWSGI_STATS": f"127.0.0.1:{self.stats_port}",
             "UWSGI_PROCESSES": "2",
             "UWSGI_THREADS": "2",
+            "IMPORT_JOB_THRESHOLD_BYTES": str(IMPORT_JOB_THRESHOLD_BYTES),
             **extra_env,
         }
 

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from src.infrastructure.database import MIGRATION_LOCK_KEY
-from src.infrastructure.tables import metadata
+from src.infrastructure.tables import mapped_here, metadata
 from tests.integration.conftest import alembic_config, create_database, server_url
 from tests.integration.postgres_cluster import PostgresCluster
 
@@ -26,7 +26,9 @@ def test_migrations_and_mapped_tables_agree(fresh_postgres_url: str) -> None:
     engine = create_engine(fresh_postgres_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            # procrastinate's own tables (migration 0005) are the job queue's, not mapped by us.
+            context = MigrationContext.configure(connection, opts={"include_name": mapped_here})
+            differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert differences == []

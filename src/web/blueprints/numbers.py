@@ -20,13 +20,22 @@ from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
 from src.infrastructure.csv_codec import read_number_rows, write_number_rows
+from src.infrastructure.import_job_store import chunked
 from src.web.auth import bearer_token
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
 from src.web.responses import empty_response, json_response
-from src.web.schemas import ImportParams, ImportReportOut, ListParams, NumberIn, NumberOut, NumberPatch
+from src.web.schemas import (
+    ImportJobOut,
+    ImportParams,
+    ImportReportOut,
+    ListParams,
+    NumberIn,
+    NumberOut,
+    NumberPatch,
+)
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
 NUMBER_ID = "<int:number_id>"
@@ -96,7 +105,14 @@ def list_numbers() -> Response:
         "importNumbers",
         "Import numbers from a CSV file",
         "numbers",
-        {200: Reply("What was imported, and what is wrong with each row that was not.", "ImportReportOut")},
+        {
+            200: Reply("What was imported, and what is wrong with each row that was not.", "ImportReportOut"),
+            202: Reply(
+                "A large file, stored and queued as a job: follow its Location for progress and report.",
+                "ImportJobOut",
+                ("Location",),
+            ),
+        },
         problems=(400, 413, 415, 422),
         query=ImportParams,
         body_schema=CSV_TEXT,
@@ -107,7 +123,11 @@ def list_numbers() -> Response:
         "create; duplicates within the file and with the inventory are reported by line. "
         "The body is streamed (limit `MAX_IMPORT_BYTES`, default 200 MiB). In all-or-nothing mode "
         "(the default) any bad row makes it a 422 whose `errors` give `line`, `field` and `message` "
-        "of each, and nothing is stored.",
+        "of each, and nothing is stored.\n\n"
+        "On PostgreSQL a file larger than `IMPORT_JOB_THRESHOLD_BYTES` (default 5 MiB) is imported "
+        "by a worker instead: the answer is 202 with the job, whose `Location` "
+        "(`GET /numbers/imports/{job_id}`) shows the rows done and, at the end, the same report "
+        "(a rejected all-or-nothing file is a `failed` job with its report).",
     )
 )
 def import_numbers() -> Response:
@@ -116,8 +136,34 @@ def import_numbers() -> Response:
     if request.mimetype != "text/csv":
         raise UnsupportedMediaType("send the file as text/csv")
     request.max_content_length = served.settings.max_import_bytes
-    report = served.import_numbers(read_number_rows(request.stream), ImportMode(params.mode))
+    mode = ImportMode(params.mode)
+    if _runs_as_job(served.settings.import_job_threshold_bytes) and served.start_import_job is not None:
+        job = served.start_import_job(chunked(request.stream.read), mode)
+        response = json_response(ImportJobOut.of(job), status=202)
+        response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
+        return response
+    report = served.import_numbers(read_number_rows(request.stream), mode)
     return json_response(ImportReportOut.of(report))
+
+
+def _runs_as_job(threshold: int) -> bool:
+    """Judged on the declared size: a chunked body of unknown size is imported in the request."""
+    return threshold > 0 and (request.content_length or 0) > threshold
+
+
+@bp.get("/imports/<int:job_id>")
+@documented(
+    Operation(
+        "getImportJob",
+        "Follow an import job: its progress, then its report",
+        "numbers",
+        {200: Reply("The job: status, rows done, and once done its report or error.", "ImportJobOut")},
+        problems=(404,),
+        permission=Permission.WRITE_NUMBERS,
+    )
+)
+def get_import_job(job_id: int) -> Response:
+    return json_response(ImportJobOut.of(inventory().get_import_job(job_id)))
 
 
 @bp.post("")

@@ -1,0 +1,153 @@
+"""Import jobs with fakes: queued, run with progress, their outcome recorded, attempts bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from src.application.import_jobs import (
+    GetImportJob,
+    ImportJobNotFound,
+    JobStatus,
+    RunImportJob,
+    StartImportJob,
+)
+from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
+from src.application.number_fields import NumberData
+from src.domain.errors import DomainError
+from src.infrastructure.job_queue import healthy
+from tests.factories import nth_phone_number
+from tests.fakes import FakeImportJobStore, FakeUnitOfWork
+from tests.unit.test_import_numbers import CURRENCIES
+
+
+def read_rows(chunks: Iterator[bytes]) -> Iterable[ImportRow]:
+    """A stand-in for the CSV reader: one row a line, `value,monthyPrice,setupPrice,currency`."""
+    lines = b"".join(chunks).decode().splitlines()
+    if not lines or lines[0] != "header":
+        raise DomainError("the first line must name the columns", "header")
+    return [ImportRow(number + 2, NumberData(*line.split(","))) for number, line in enumerate(lines[1:])]
+
+
+def csv_file(count: int, bad: int | None = None) -> list[bytes]:
+    lines = ["header"] + [f"{nth_phone_number(n)},1.00,2.00,U$" for n in range(count)]
+    if bad is not None:
+        lines[bad + 1] = f"{nth_phone_number(bad)},-1,2.00,U$"
+    text = "\n".join(lines).encode()
+    return [text[:10], text[10:]]  # two chunks, split mid-line
+
+
+@pytest.fixture
+def store() -> FakeImportJobStore:
+    return FakeImportJobStore()
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+def runner(store: FakeImportJobStore, uow: FakeUnitOfWork) -> RunImportJob:
+    return RunImportJob(store, ImportNumbers(uow, CURRENCIES, batch_size=2), read_rows, max_attempts=3)
+
+
+def test_a_started_job_is_stored_queued_and_enqueued(store: FakeImportJobStore) -> None:
+    enqueued: list[int] = []
+    job = StartImportJob(store, enqueued.append)(csv_file(3), ImportMode.SKIP_INVALID)
+    assert job.status is JobStatus.QUEUED
+    assert job.bytes == sum(map(len, csv_file(3)))
+    assert enqueued == [job.id]
+    assert GetImportJob(store)(job.id) == job
+
+
+def test_a_job_that_cannot_be_queued_is_marked_failed_not_left_queued(store: FakeImportJobStore) -> None:
+    def queue_down(_job_id: int) -> None:
+        raise ConnectionError("the queue is down")
+
+    with pytest.raises(ConnectionError):
+        StartImportJob(store, queue_down)(csv_file(3), ImportMode.SKIP_INVALID)
+    assert [job.status for job in store.jobs.values()] == [JobStatus.FAILED]
+
+
+def test_an_unknown_job_is_not_found(store: FakeImportJobStore) -> None:
+    with pytest.raises(ImportJobNotFound):
+        GetImportJob(store)(7)
+
+
+def test_running_a_job_imports_its_file_reports_progress_and_deletes_the_file(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, csv_file(5))
+    assert runner(store, uow)(job.id) is JobStatus.SUCCEEDED
+    done = store.jobs[job.id]
+    assert done.status is JobStatus.SUCCEEDED
+    assert done.report is not None
+    assert done.report.created == 5
+    assert done.attempts == 1
+    assert store.progress_seen == [2, 4, 5]
+    assert job.id not in store.files
+    assert uow.committed
+
+
+def test_an_all_or_nothing_job_with_a_bad_row_fails_with_its_report(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.ALL_OR_NOTHING, csv_file(5, bad=3))
+    assert runner(store, uow)(job.id) is JobStatus.FAILED
+    failed = store.jobs[job.id]
+    assert failed.report is not None
+    assert [error.line for error in failed.report.errors] == [5]
+    assert failed.error is not None
+    assert "nothing was stored" in failed.error
+    assert not uow.committed
+
+
+def test_a_file_without_its_header_fails_the_job_with_the_reason(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, [b"no header here"])
+    assert runner(store, uow)(job.id) is JobStatus.FAILED
+    assert store.jobs[job.id].error == "the first line must name the columns"
+
+
+def test_a_job_interrupted_as_often_as_allowed_is_failed_without_another_try(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, csv_file(2))
+    for _ in range(3):
+        store.start(job.id)  # three workers took it and died
+    assert runner(store, uow)(job.id) is JobStatus.FAILED
+    assert "interrupted 3 times" in (store.jobs[job.id].error or "")
+    assert not uow.committed
+
+
+def test_a_finished_job_delivered_again_is_left_as_it_is(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, csv_file(2))
+    run = runner(store, uow)
+    run(job.id)
+    before = store.jobs[job.id]
+    assert run(job.id) is JobStatus.SUCCEEDED
+    assert store.jobs[job.id] == before
+
+
+def test_an_unexpected_error_fails_the_job_and_is_raised(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, csv_file(2))
+    uow.commit_error = RuntimeError("a bug")
+    with pytest.raises(RuntimeError):
+        runner(store, uow)(job.id)
+    assert store.jobs[job.id].status is JobStatus.FAILED
+
+
+def test_the_worker_health_check_wants_a_recent_heartbeat(tmp_path: Path) -> None:
+    heartbeat = tmp_path / "worker.alive"
+    assert not healthy(heartbeat)
+    heartbeat.touch()
+    mtime = heartbeat.stat().st_mtime
+    assert healthy(heartbeat, now=mtime + 5)
+    assert not healthy(heartbeat, now=mtime + 60)
