@@ -107,6 +107,10 @@ class ImportNumbers:
         tally = _Tally(self._max_reported_errors)
         seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
         batch: list[tuple[int, NewNumber]] = []
+
+        def rejected_already() -> bool:  # all-or-nothing with a bad row: store nothing, only check
+            return mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
+
         with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes) as writer:
             for row in rows:
                 tally.received += 1
@@ -120,15 +124,13 @@ class ImportNumbers:
                 seen.add(key)
                 batch.append((row.line, parts))
                 if len(batch) >= self._batch_size:
-                    writer.store(
-                        batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
-                    )
+                    writer.store(batch, only_check=rejected_already())
                     batch = []
                     if progress is not None:
                         progress(tally.received)
-            writer.store(batch, only_check=mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0)
+            writer.store(batch, only_check=rejected_already())
             writer.finish()
-            if mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows:
+            if rejected_already():
                 tally.created = 0  # rolled back on the way out
                 raise ImportRejected(tally.report(), tally.invalid_rows)
             uow.commit()

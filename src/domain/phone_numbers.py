@@ -57,7 +57,7 @@ class PhoneNumber:
     @cached_property
     def country(self) -> str | None:
         """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
-        return _region(phonenumbers.parse(self.e164, None))
+        return _known(phonenumbers.region_code_for_number(phonenumbers.parse(self.e164, None)))
 
     def __str__(self) -> str:
         return self.e164
@@ -70,10 +70,6 @@ class PhoneNumber:
 def _international(e164: str) -> str:
     parsed = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def _region(parsed: phonenumbers.PhoneNumber) -> str | None:
-    return _known(phonenumbers.region_code_for_number(parsed))
 
 
 def _known(region: str | None) -> str | None:

@@ -88,6 +88,7 @@ def build_inventory(settings: Settings) -> Inventory:
     read_engine = create_database_engine(settings.database_url, autocommit=True)
     session_factory = create_session_factory(engine)
     read_only_sessions = create_session_factory(read_engine, read_only=True)
+    on_postgresql = engine.dialect.name == "postgresql"
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
 
@@ -104,13 +105,13 @@ def build_inventory(settings: Settings) -> Inventory:
         settings.import_batch_size,
         settings.max_reported_import_errors,
         # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
-        overlap_writes=engine.dialect.name == "postgresql",
+        overlap_writes=on_postgresql,
     )
     job_store = SqlAlchemyImportJobStore(engine, utc_now)
     run_import_job = RunImportJob(
         job_store, import_numbers, lambda chunks: read_number_rows(ChunkStream(chunks))
     )
-    jobs_enabled = engine.dialect.name == "postgresql" and settings.import_job_threshold_bytes > 0
+    jobs_enabled = on_postgresql and settings.import_job_threshold_bytes > 0
 
     return Inventory(
         settings=settings,
@@ -129,7 +130,7 @@ def build_inventory(settings: Settings) -> Inventory:
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
-        seed_numbers=SeedNumbers(uow, currencies, overlap_writes=engine.dialect.name == "postgresql"),
+        seed_numbers=SeedNumbers(import_numbers),
         export_numbers=ExportNumbers(uow),
         import_numbers=import_numbers,
         get_import_job=GetImportJob(job_store),

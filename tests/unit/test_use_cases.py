@@ -19,6 +19,7 @@ from src.application.errors import (
 )
 from src.application.get_number import GetNumber
 from src.application.idempotency import IdempotencyKey, IdempotencyRecord
+from src.application.import_numbers import ImportNumbers
 from src.application.list_numbers import ListNumbers, ListNumbersQuery
 from src.application.number_fields import NumberData
 from src.application.patch_number import PatchNumber, PatchNumberCommand
@@ -217,7 +218,7 @@ def test_deleting_a_missing_number_is_not_found(uow: FakeUnitOfWork) -> None:
 def test_seeding_twice_adds_the_numbers_once() -> None:
     uow = FakeUnitOfWork(FakeNumberRepository())
     batch = NumberDataFactory.build_batch(5)
-    seed = SeedNumbers(uow, CURRENCIES)
+    seed = SeedNumbers(ImportNumbers(uow, CURRENCIES))
     assert seed(batch) == 5
     assert seed(batch) == 0
     assert uow.numbers.count().value == 5

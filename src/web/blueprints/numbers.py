@@ -21,7 +21,7 @@ from src.domain.money import Currency
 from src.domain.users import Permission
 from src.infrastructure.csv_codec import read_number_rows, write_number_rows
 from src.infrastructure.import_job_store import chunked
-from src.web.auth import bearer_token
+from src.web.auth import require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
@@ -137,7 +137,7 @@ def import_numbers() -> Response:
         raise UnsupportedMediaType("send the file as text/csv")
     request.max_content_length = served.settings.max_import_bytes
     mode = ImportMode(params.mode)
-    if _runs_as_job(served.settings.import_job_threshold_bytes) and served.start_import_job is not None:
+    if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
         job = served.start_import_job(chunked(request.stream.read), mode)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
@@ -147,8 +147,9 @@ def import_numbers() -> Response:
 
 
 def _runs_as_job(threshold: int) -> bool:
-    """Judged on the declared size: a chunked body of unknown size is imported in the request."""
-    return threshold > 0 and (request.content_length or 0) > threshold
+    """Judged on the declared size: a chunked body of unknown size is imported in the request.
+    (A threshold of 0 turns jobs off: start_import_job is None then.)"""
+    return (request.content_length or 0) > threshold
 
 
 @bp.get("/imports/<int:job_id>")
@@ -319,7 +320,7 @@ def _wants_csv() -> bool:
 
 def _csv_export(listing: Listing) -> Response:
     served = inventory()
-    served.authorize_request(bearer_token(), Permission.WRITE_NUMBERS)  # exports are for supervisors
+    require(Permission.WRITE_NUMBERS)  # exports are for supervisors
     symbols = {code: served.currencies.symbol(Currency(code)) for code in served.currencies.codes}
     rows = write_number_rows(served.export_numbers(listing), symbols.__getitem__)
     return Response(
