@@ -8,6 +8,7 @@ from functools import cached_property, lru_cache
 
 import phonenumbers
 
+from src.domain import phone_parsing
 from src.domain.errors import InvalidPhoneNumber
 
 _E164 = re.compile(r"\+[1-9]\d{1,14}")
@@ -35,17 +36,16 @@ class PhoneNumber:
         if len(text) > _MAX_INPUT_LENGTH:
             raise InvalidPhoneNumber(f"must be at most {_MAX_INPUT_LENGTH} characters long")
         try:
-            parsed = phonenumbers.parse(text, None)
+            country_code, national = phone_parsing.parse(text)
         except phonenumbers.NumberParseException as error:
             raise InvalidPhoneNumber(
                 f"{text!r} is not an international phone number (start it with + and the country code)"
             ) from error
-        # What phonenumbers.is_valid_number does, keeping the region it finds on the way: finding
-        # it is most of the cost (for +1 it tries every NANP country), and imports need it too.
-        region = phonenumbers.region_code_for_number(parsed)
-        if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
+        # The region is found on the way to validity, and imports store it: keep it.
+        region = phone_parsing.region_of(country_code, national)
+        if region is None or not phone_parsing.is_valid_in(country_code, national, region):
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
-        number = cls(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        number = cls(phone_parsing.e164(country_code, national))
         number.__dict__["country"] = _known(region)
         return number
 
@@ -57,7 +57,7 @@ class PhoneNumber:
     @cached_property
     def country(self) -> str | None:
         """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
-        return _known(phonenumbers.region_code_for_number(phonenumbers.parse(self.e164, None)))
+        return _known(phone_parsing.region_of(*phone_parsing.parse(self.e164)))
 
     def __str__(self) -> str:
         return self.e164
