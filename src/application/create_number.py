@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from src.application.errors import IdempotencyKeyReused, NumberAlreadyExists
 from src.application.idempotency import IdempotencyKey, IdempotencyRecord
-from src.application.number_fields import NumberData, parse_fields
+from src.application.number_fields import NumberData
 from src.application.number_writes import ensure_free, lost_races_explained
 from src.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from src.application.results import NumberResult
@@ -40,7 +40,7 @@ class CreateNumber:
         self._idempotency_ttl = idempotency_ttl
 
     def __call__(self, command: CreateNumberCommand) -> Created:
-        parts = parse_fields(command.data.as_changes(), self._currencies).complete()
+        parts = command.data.parse(self._currencies)
         try:
             return self._create(command.idempotency, *parts)
         except NumberAlreadyExists:

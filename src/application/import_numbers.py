@@ -3,13 +3,15 @@ create, valid rows stored in bulk, every bad row reported by its line."""
 
 from __future__ import annotations
 
+import sys
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from src.application.errors import ApplicationError
-from src.application.number_fields import NumberData, parse_fields
+from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
 from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import CurrencyCatalog
@@ -143,7 +145,7 @@ class ImportNumbers:
             tally.reject(row.line, [("row", row.error or "cannot be read")])
             return None
         try:
-            return parse_fields(row.data.as_changes(), self._currencies).complete()
+            return row.data.parse(self._currencies)
         except InvalidFields as invalid:
             tally.reject(row.line, [(error.field or "row", error.message) for error in invalid.errors])
         except DomainError as error:
@@ -152,6 +154,10 @@ class ImportNumbers:
 
 
 _Batch = list[tuple[int, NewNumber]]
+_OVERLAP_SWITCH_INTERVAL = 0.001  # seconds; the interpreter's default is 0.005
+# Batches handed to the storing thread at once: one being stored and one waiting, so that a slow
+# batch on either side does not stall the other thread.
+_IN_FLIGHT = 2
 
 
 class _Writer:
@@ -163,30 +169,37 @@ class _Writer:
         self._uow = uow
         self._tally = tally
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
-        self._pending: Future[tuple[_Batch, set[str], bool]] | None = None
+        self._pending: deque[Future[tuple[_Batch, set[str], bool]]] = deque()
 
     def __enter__(self) -> _Writer:
+        self._switch_interval = sys.getswitchinterval()
+        if self._executor is not None:
+            # The storing thread is the import's critical path, and after each call into the
+            # driver it waits for the GIL the validating thread holds: by default up to 5 ms a
+            # time, seconds over a large import (and as many seconds of jitter between runs).
+            sys.setswitchinterval(min(self._switch_interval, _OVERLAP_SWITCH_INTERVAL))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._executor is not None:  # never leave the session to a thread still using it
             self._executor.shutdown(wait=True)
+            sys.setswitchinterval(self._switch_interval)
 
     def store(self, batch: _Batch, only_check: bool) -> None:
         """Store the batch, or, when all-or-nothing has already failed, only look for duplicates."""
         if not batch:
             return
-        self.finish()
         if self._executor is None:
             self._account(*self._write(batch, only_check))
-        else:
-            self._pending = self._executor.submit(self._write, batch, only_check)
+            return
+        while len(self._pending) >= _IN_FLIGHT:
+            self._account(*self._pending.popleft().result())
+        self._pending.append(self._executor.submit(self._write, batch, only_check))
 
     def finish(self) -> None:
-        """Wait for the batch being stored, and count its outcome."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self._account(*pending.result())
+        """Wait for the batches being stored, and count their outcome."""
+        while self._pending:
+            self._account(*self._pending.popleft().result())
 
     def _write(self, batch: _Batch, only_check: bool) -> tuple[_Batch, set[str], bool]:
         numbers = self._uow.numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import cast
 
 from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog, Money, parse_amount
@@ -13,7 +13,6 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 
 FIELDS = ("value", "monthly_price", "setup_price", "currency")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,18 @@ class NumberData:
 
     def as_changes(self) -> dict[str, object]:
         return {field: getattr(self, field) for field in FIELDS}
+
+    def parse(self, currencies: CurrencyCatalog) -> tuple[PhoneNumber, Money, Money]:
+        """The number's parts; raise InvalidFields naming every bad field at once."""
+        try:  # straight through first: an import reads a million rows, nearly all of them valid
+            currency = currencies.parse(self.currency)
+            return (
+                PhoneNumber.parse(self.value),
+                Money(parse_amount(self.monthly_price), currency),
+                Money(parse_amount(self.setup_price), currency),
+            )
+        except DomainError:
+            return parse_fields(self.as_changes(), currencies).complete()  # to report every error
 
 
 @dataclass(frozen=True)
@@ -62,28 +73,32 @@ class ParsedFields:
 
 def parse_fields(changes: Mapping[str, object], currencies: CurrencyCatalog) -> ParsedFields:
     """Parse each given field; raise InvalidFields naming every bad field at once."""
-    unknown = set(changes) - set(FIELDS)
-    if unknown:
-        raise ValueError(f"not number fields: {sorted(unknown)}")
+    if not changes.keys() <= _PARSERS.keys():
+        raise ValueError(f"not number fields: {sorted(changes.keys() - _PARSERS.keys())}")
     errors = FieldErrors()
-
-    def parse(field: str, parser: Callable[[object], T]) -> T | None:
-        return errors.parse(field, _not_null(parser), changes[field]) if field in changes else None
-
-    parsed = ParsedFields(
-        phone_number=parse("value", PhoneNumber.parse),
-        monthly_amount=parse("monthly_price", parse_amount),
-        setup_amount=parse("setup_price", parse_amount),
-        currency=parse("currency", currencies.parse),
-    )
-    errors.raise_if_any()
-    return parsed
-
-
-def _not_null(parser: Callable[[object], T]) -> Callable[[object], T]:
-    def parse(raw: object) -> T:
+    parsed: dict[str, object] = {}
+    # An import parses a million rows through here: one loop, no wrapper built per field.
+    for field, parser in _PARSERS.items():
+        if field not in changes:
+            continue
+        raw = changes[field]
         if raw is None:
-            raise DomainError("must not be null: every number has one")
-        return parser(raw)
+            errors.add(DomainError("must not be null: every number has one", field))
+        else:
+            parsed[field] = errors.parse(field, parser or currencies.parse, raw)
+    errors.raise_if_any()
+    return ParsedFields(
+        phone_number=cast(PhoneNumber | None, parsed.get("value")),
+        monthly_amount=cast(Decimal | None, parsed.get("monthly_price")),
+        setup_amount=cast(Decimal | None, parsed.get("setup_price")),
+        currency=cast(Currency | None, parsed.get("currency")),
+    )
 
-    return parse
+
+# The parser of each field, in the order errors are reported; the currency's is the catalog's.
+_PARSERS: dict[str, Callable[[object], object] | None] = {
+    "value": PhoneNumber.parse,
+    "monthly_price": parse_amount,
+    "setup_price": parse_amount,
+    "currency": None,
+}

@@ -4,7 +4,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 
 from src.application.get_number import load_number
-from src.application.number_fields import NumberData, parse_fields
+from src.application.number_fields import NumberData
 from src.application.number_writes import ensure_free, lost_races_explained, require_version
 from src.application.ports import UnitOfWorkFactory
 from src.application.results import NumberResult
@@ -26,9 +26,7 @@ class ReplaceNumber:
         self._currencies = currencies
 
     def __call__(self, command: ReplaceNumberCommand) -> NumberResult:
-        phone_number, monthly_price, setup_price = parse_fields(
-            command.data.as_changes(), self._currencies
-        ).complete()
+        phone_number, monthly_price, setup_price = command.data.parse(self._currencies)
         with self._uow_factory() as uow:
             number = load_number(uow, command.number_id)
             require_version(number, command.if_match)

@@ -58,6 +58,9 @@ class FieldErrors:
             self.errors.append(error.on_field(field))
             return None
 
+    def add(self, error: DomainError) -> None:
+        self.errors.append(error)
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidFields(self.errors)

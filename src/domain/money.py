@@ -14,6 +14,7 @@ CENT = Decimal("0.01")
 # A plain decimal literal, optionally with an exponent; Decimal() alone would also take
 # "1_000", " 3.4 ", "NaN" and "Infinity", which are not prices.
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_PLAIN_AMOUNT = re.compile(r"\d{1,6}\.\d\d")  # "3.40": what exports write and most files hold
 _ISO_CODE = re.compile(r"[A-Z]{3}")
 
 
@@ -52,6 +53,8 @@ def parse_amount(raw: object) -> Decimal:
     if isinstance(raw, bool) or not isinstance(raw, str | Decimal | int):
         raise InvalidAmount('must be a decimal number, given as a string such as "3.40" or a JSON number')
     if isinstance(raw, str):
+        if _PLAIN_AMOUNT.fullmatch(raw):  # in range, two decimals: the common case, nothing to check
+            return Decimal(raw)
         if not _DECIMAL_TEXT.fullmatch(raw):
             raise InvalidAmount(f"{_shorten(raw)!r} is not a decimal number")
         raw = Decimal(raw)
@@ -67,6 +70,8 @@ def _checked_amount(amount: Decimal) -> Decimal:
         raise InvalidAmount("must not be negative")
     if amount > MAX_AMOUNT:
         raise InvalidAmount(f"must not exceed {MAX_AMOUNT}")
+    if amount.same_quantum(CENT):  # two decimals already (every parsed amount): nothing to round
+        return amount.copy_abs()
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise InvalidAmount("must have at most 2 decimal places")

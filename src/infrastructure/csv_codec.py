@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, cast
 
@@ -41,17 +42,16 @@ def read_number_rows(body: IO[bytes] | io.RawIOBase) -> Iterator[ImportRow]:
             raise DomainError(
                 f"the first line must name the columns {','.join(COLUMNS)} (in any order)", "header"
             )
-        positions = [header.index(column) for column in COLUMNS]
+        in_our_order = operator.itemgetter(*(header.index(column) for column in COLUMNS))
         for fields in reader:
-            if not fields:
-                continue  # a blank line
-            if len(fields) != len(COLUMNS):
+            if len(fields) == len(COLUMNS):
+                value, monthly_price, setup_price, currency = in_our_order(fields)
+                data = NumberData(value.strip(), monthly_price.strip(), setup_price.strip(), currency.strip())
+                yield ImportRow(reader.line_num, data)
+            elif fields:  # not a blank line
                 yield ImportRow(
                     reader.line_num, error=f"has {len(fields)} fields; the header names {len(COLUMNS)}"
                 )
-                continue
-            value, monthly_price, setup_price, currency = (fields[i].strip() for i in positions)
-            yield ImportRow(reader.line_num, NumberData(value, monthly_price, setup_price, currency))
     except UnicodeDecodeError as error:
         raise MalformedImportFile(
             f"the file is not UTF-8 text: {error.reason} at byte {error.start}"
