@@ -22,6 +22,7 @@ from sqlalchemy import (
 from src.infrastructure.types import (
     E164,
     Amount,
+    AsciiCode,
     CurrencyCode,
     EmailType,
     NumberResultJson,
@@ -59,7 +60,7 @@ numbers = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     # ISO 3166 alpha-2 region, derived from the number on every write (None for non-geographic
     # numbers such as +800): stored so that the country filter is an index look-up.
-    Column("country", String(2), nullable=True),
+    Column("country", AsciiCode(2), nullable=True),
     UniqueConstraint("e164"),
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
@@ -69,9 +70,8 @@ numbers = Table(
     Index("ix_numbers_currency_id", "currency", "id"),
     Index("ix_numbers_monthly_price_id", "monthly_price", "id"),
     Index("ix_numbers_setup_price_id", "setup_price", "id"),
-    # PostgreSQL only (the migration creates them there): `prefix` is a LIKE 'abc%' range scan,
-    # whatever the collation, and `q` (digits anywhere) a trigram search.
-    Index("ix_numbers_e164_pattern", "e164", postgresql_ops={"e164": "varchar_pattern_ops"}),
+    # `prefix` is a LIKE '+abc%' range scan of the unique index (e164's collation is "C"); `q`
+    # (digits anywhere) is a trigram search, on PostgreSQL only (the migration creates it there).
     Index("ix_numbers_e164_trgm", "e164", postgresql_using="gin", postgresql_ops={"e164": "gin_trgm_ops"}),
 )
 
