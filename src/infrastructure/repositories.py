@@ -28,20 +28,29 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
-from src.infrastructure.storage_errors import translated_storage_errors
+from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
 from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
 
 STREAM_ROWS = 10_000
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
+CREATE_IMPORT_TABLE = (
+    'CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16) COLLATE "C", '
+    "monthly_price numeric(8, 2), setup_price numeric(8, 2), currency varchar(3), "
+    "country varchar(2)) ON COMMIT DROP; TRUNCATE numbers_import"
+)
+# Moves the batch's free numbers and answers the taken ones (the rows the INSERT skipped): nearly
+# always none, where answering the inserted ones would send every number back.
 MOVE_IMPORTED = (
-    f"INSERT INTO numbers ({IMPORT_COLUMNS}) SELECT {IMPORT_COLUMNS} FROM numbers_import "  # noqa: S608 - constants
-    "ON CONFLICT (e164) DO NOTHING RETURNING e164"
+    f"WITH moved AS (INSERT INTO numbers ({IMPORT_COLUMNS}) SELECT {IMPORT_COLUMNS} FROM numbers_import "  # noqa: S608 - constants
+    "ON CONFLICT (e164) DO NOTHING RETURNING e164) "
+    "SELECT e164 FROM numbers_import EXCEPT SELECT e164 FROM moved"
 )
 
 
 class SqlAlchemyNumberRepository(NumberRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._copy_directly = True  # until a batch meets a number already stored
 
     def add(self, number: Number) -> None:
         self._session.add(number)
@@ -113,29 +122,29 @@ class SqlAlchemyNumberRepository(NumberRepository):
         if not new_numbers:
             return set()
         if self._dialect() == "postgresql":
-            inserted = self._copy_new(new_numbers)
-        else:
-            rows = [
-                {
-                    "e164": phone_number.e164,
-                    "monthly_price": monthly_price.amount,
-                    "setup_price": setup_price.amount,
-                    "currency": monthly_price.currency.code,
-                    "country": phone_number.country,
-                }
-                for phone_number, monthly_price, setup_price in new_numbers
-            ]
-            statement = (
-                sqlite_insert(numbers)
-                .on_conflict_do_nothing(index_elements=[numbers.c.e164])
-                .returning(type_coerce(numbers.c.e164, String))
-            )
-            inserted = set(self._session.connection().execute(statement, rows).scalars())
+            return self._copy_new(new_numbers)
+        rows = [
+            {
+                "e164": phone_number.e164,
+                "monthly_price": monthly_price.amount,
+                "setup_price": setup_price.amount,
+                "currency": monthly_price.currency.code,
+                "country": phone_number.country,
+            }
+            for phone_number, monthly_price, setup_price in new_numbers
+        ]
+        statement = (
+            sqlite_insert(numbers)
+            .on_conflict_do_nothing(index_elements=[numbers.c.e164])
+            .returning(type_coerce(numbers.c.e164, String))
+        )
+        inserted = set(self._session.connection().execute(statement, rows).scalars())
         return {phone_number.e164 for phone_number, _, _ in new_numbers} - inserted
 
     def _copy_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
-        """PostgreSQL: COPY the batch into a temporary table (the fastest way in), then move the
-        rows whose number is free: ON CONFLICT DO NOTHING also settles races with other writers."""
+        """PostgreSQL: COPY the batch (the fastest way in), straight into the table while no batch
+        has met a taken number; else into a temporary table, whose free rows are then moved (ON
+        CONFLICT DO NOTHING also settles races with other writers). Answer the taken numbers."""
         text_rows = io.StringIO()
         for phone_number, monthly_price, setup_price in new_numbers:
             country = phone_number.country or "\\N"
@@ -143,15 +152,26 @@ class SqlAlchemyNumberRepository(NumberRepository):
             text_rows.write(
                 f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}\n"
             )
+        size = text_rows.tell()  # COPY reads it at once: each read waits for the validating thread's GIL
         text_rows.seek(0)
+        driver = self._session.get_bind().dialect.loaded_dbapi
         cursor = self._session.connection().connection.cursor()
         try:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16), "
-                "monthly_price numeric(8, 2), setup_price numeric(8, 2), currency varchar(3), "
-                "country varchar(2)) ON COMMIT DROP; TRUNCATE numbers_import"
-            )
-            cursor.copy_expert(f"COPY numbers_import ({IMPORT_COLUMNS}) FROM STDIN", text_rows)
+            if self._copy_directly:
+                cursor.execute("SAVEPOINT import_batch")
+                try:
+                    cursor.copy_expert(f"COPY numbers ({IMPORT_COLUMNS}) FROM STDIN", text_rows, size)
+                except driver.IntegrityError as error:
+                    if getattr(error, "pgcode", None) != UNIQUE_VIOLATION:
+                        raise
+                    cursor.execute("ROLLBACK TO SAVEPOINT import_batch")
+                    self._copy_directly = False  # numbers are taken: the rest skip them one by one
+                    text_rows.seek(0)
+                else:
+                    cursor.execute("RELEASE SAVEPOINT import_batch")
+                    return set()
+            cursor.execute(CREATE_IMPORT_TABLE)
+            cursor.copy_expert(f"COPY numbers_import ({IMPORT_COLUMNS}) FROM STDIN", text_rows, size)
             cursor.execute(MOVE_IMPORTED)
             return {row[0] for row in cursor.fetchall()}
         finally:

@@ -42,7 +42,7 @@ class Settings:
     secret_key: str = field(default=DEFAULT_CURSOR_KEY, repr=False)
     # CSV imports: their own body limit (other bodies keep MAX_BODY_BYTES).
     max_import_bytes: int = 200 * 1024 * 1024
-    import_batch_size: int = 5000
+    import_batch_size: int = 20_000
     max_reported_import_errors: int = 1000
     # An import whose body is larger runs as a job (PostgreSQL only): 202 and a status to follow.
     # 0: every import is answered in the request, whatever its size.

@@ -10,6 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from src.application.errors import ConcurrentUpdate, DuplicateRecord
 
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+
 
 @contextmanager
 def translated_storage_errors() -> Iterator[None]:
@@ -34,4 +36,4 @@ def is_unavailable(error: BaseException | None) -> bool:
 
 def is_unique_violation(error: exc.IntegrityError) -> bool:
     pgcode = getattr(error.orig, "pgcode", None)
-    return pgcode == "23505" or (pgcode is None and "UNIQUE constraint failed" in str(error.orig))
+    return pgcode == UNIQUE_VIOLATION or (pgcode is None and "UNIQUE constraint failed" in str(error.orig))

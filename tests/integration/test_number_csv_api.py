@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
+from src.domain.phone_numbers import PhoneNumber
 from src.infrastructure.settings import Settings
 from src.web.app import create_app
 from src.web.inventory import inventory
@@ -75,6 +76,28 @@ def test_duplicates_in_the_file_and_in_the_inventory_are_reported_by_line(client
     assert [(error["line"], error["field"]) for error in report["errors"]] == [(2, "value"), (4, "value")]
     assert "already in the inventory" in report["errors"][0]["message"]
     assert "earlier line" in report["errors"][1]["message"]
+
+
+def test_numbers_taken_mid_import_are_skipped_and_every_free_one_stored(settings: Settings) -> None:
+    """On PostgreSQL batches are copied straight into the table until one meets a taken number:
+    that batch is undone and stored again, skipping it, and so are the batches after it."""
+    app = create_app(replace(settings, import_batch_size=64))
+    client = client_as(app, "supervisor")
+    taken = [150, 151, 700]  # the third batch, twice, and a later one
+    for n in taken:
+        created_id(client, value=nth_phone_number(n))
+    body = HEADER + "".join(f"{nth_phone_number(n)},0.03,3.40,U$\n" for n in range(1000))
+    response = upload(client, body, mode="skip-invalid")
+    report: dict[str, Any] = response.json  # type: ignore[assignment]
+    assert (report["received"], report["created"]) == (1000, 997)
+    assert [error["line"] for error in report["errors"]] == [n + 2 for n in taken]
+    assert stored_count(app) == 1000
+    exported = client.get(NUMBERS, headers=CSV_ACCEPT).get_data(as_text=True)
+    assert {row["value"] for row in csv.DictReader(io.StringIO(exported))} == {
+        PhoneNumber.parse(nth_phone_number(n)).e164 for n in range(1000)
+    }
+    with app.app_context():
+        inventory().engine.dispose()
 
 
 def test_reads_a_bom_semicolons_columns_in_any_order_and_short_rows(client: FlaskClient) -> None:
