@@ -6,7 +6,19 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, delete, func, insert, select, text, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -73,14 +85,14 @@ class SqlAlchemyNumberRepository(NumberRepository):
         offset: int = 0,
         after: Position | None = None,
     ) -> Sequence[Number]:
-        query = select(Number).where(*number_queries.conditions(listing.filter))
+        query = select(Number).where(*self._conditions(listing.filter))
         if after is not None:
             query = query.where(number_queries.after(listing.sort, after))
         query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(limit)
         return self._session.scalars(query).all()
 
     def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
+        matching = select(numbers.c.id).where(*self._conditions(number_filter))
         if exact_up_to is not None:
             capped = matching.limit(exact_up_to + 1).subquery()
             found = self._session.scalar(select(func.count()).select_from(capped)) or 0
@@ -90,6 +102,9 @@ class SqlAlchemyNumberRepository(NumberRepository):
                 # More than the bound match: the planner's estimate, never below what was seen.
                 return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
         return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+    def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
+        return number_queries.conditions(number_filter, postgresql=self._dialect() == "postgresql")
 
     def _planned_rows(self, query: Select[Any]) -> int:
         sql = query.compile(dialect=self._session.get_bind().dialect, compile_kwargs={"literal_binds": True})
@@ -110,7 +125,7 @@ class SqlAlchemyNumberRepository(NumberRepository):
                 numbers.c.setup_price,
                 type_coerce(numbers.c.currency, String),
             )
-            .where(*number_queries.conditions(listing.filter))
+            .where(*self._conditions(listing.filter))
             .order_by(*number_queries.order(listing.sort))
         )
         for partition in self._session.execute(
