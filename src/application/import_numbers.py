@@ -192,13 +192,16 @@ class _Writer:
         if self._executor is None:
             self._account(*self._write(batch, only_check))
             return
-        while len(self._pending) >= _IN_FLIGHT:
-            self._account(*self._pending.popleft().result())
+        self._settle(keep=_IN_FLIGHT - 1)
         self._pending.append(self._executor.submit(self._write, batch, only_check))
 
     def finish(self) -> None:
         """Wait for the batches being stored, and count their outcome."""
-        while self._pending:
+        self._settle(keep=0)
+
+    def _settle(self, keep: int) -> None:
+        """Count the oldest batches' outcome, waiting for them, until at most `keep` are pending."""
+        while len(self._pending) > keep:
             self._account(*self._pending.popleft().result())
 
     def _write(self, batch: _Batch, only_check: bool) -> tuple[_Batch, set[str], bool]:

@@ -110,11 +110,9 @@ class _RegionPatterns:
         if self.general is None or (self.general_lengths and length not in self.general_lengths):
             return False
         types = self.types_by_length.get(length)
-        return (
-            types is not None
-            and self.general.fullmatch(national) is not None
-            and (types.fullmatch(national) is not None)
-        )
+        if types is None or self.general.fullmatch(national) is None:
+            return False
+        return types.fullmatch(national) is not None
 
 
 @cache  # one entry per region: a few hundred at most
