@@ -11,20 +11,21 @@ from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
 from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
 from src.application.import_numbers import ImportMode, ImportReport
-from src.application.number_listing import Count, Listing, NumberFilter, Position
+from src.application.number_listing import Listing, Position
 from src.application.ports import (
-    ALL_BY_ID,
-    NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
     NewNumber,
+    NumberImportStore,
+    NumberReader,
     NumberRepository,
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
     UserRepository,
 )
-from src.application.results import NumberRecord
+from src.application.results import NumberRecord, NumberView, ViewPage
+from src.domain.money import CurrencyCatalog
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -33,7 +34,6 @@ from src.domain.users import EmailAddress, User
 class FakeNumberRepository(NumberRepository):
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
-        self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -49,49 +49,76 @@ class FakeNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return next((n for n in self._numbers.values() if n.phone_number == phone_number), None)
 
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        kept = [n for n in self._numbers.values() if listing.filter.matches(n)]
-        if after is not None:
-            kept = [n for n in kept if listing.sort.comes_after(n, after)]
-        return listing.sort.ordered(kept)[offset : offset + limit]
-
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        found = sum(1 for n in self._numbers.values() if number_filter.matches(n))
-        if exact_up_to is not None and found > exact_up_to and self.estimates:
-            return Count(found + 1, exact=False)  # an estimate, as PostgreSQL's planner may give
-        return Count(found)
+    def __len__(self) -> int:
+        return len(self._numbers)
 
     def delete(self, number: Number) -> None:
         assert number.id is not None
         del self._numbers[number.id]
 
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        for n in self.list(listing, limit=len(self._numbers)):
-            yield NumberRecord(
-                n.phone_number.e164, n.monthly_price.amount, n.setup_price.amount, n.currency.code
-            )
+    def has_duplicates(self) -> bool:
+        values = [n.phone_number for n in self._numbers.values()]
+        return len(values) != len(set(values))
+
+    def all(self) -> list[Number]:
+        return list(self._numbers.values())
+
+
+class FakeNumberImportStore(NumberImportStore):
+    """Bulk storage into the fake repository, one number at a time."""
+
+    def __init__(self, numbers: FakeNumberRepository) -> None:
+        self._numbers = numbers
 
     def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
         taken = self.taken([phone_number for phone_number, _, _ in numbers])
         for phone_number, monthly_price, setup_price in numbers:
             if phone_number.e164 not in taken:
-                self.add(Number(phone_number, monthly_price, setup_price))
+                self._numbers.add(Number(phone_number, monthly_price, setup_price))
         return taken
 
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
-        stored = {n.phone_number.e164 for n in self._numbers.values()}
+        stored = {n.phone_number.e164 for n in self._numbers.all()}
         return {p.e164 for p in phone_numbers if p.e164 in stored}
 
-    def has_duplicates(self) -> bool:
-        values = [n.phone_number for n in self._numbers.values()]
-        return len(values) != len(set(values))
+
+class StubNumberReader(NumberReader):
+    """Reads one number from a fake repository; answers pages and streams with what a test set up
+    (`pages`, `records`) and notes what it was asked (`asked`). Filters and sorts are the real
+    store's business (tests/integration/test_number_table_api.py checks them): nothing here
+    re-implements them."""
+
+    def __init__(self, numbers: FakeNumberRepository, currencies: CurrencyCatalog) -> None:
+        self._numbers = numbers
+        self._currencies = currencies
+        self.pages: list[ViewPage] = []
+        self.records: list[NumberRecord] = []
+        self.asked: list[tuple[Listing, int, int, Position | None]] = []
+
+    def one(self, number_id: int) -> NumberView | None:
+        number = self._numbers.get(number_id)
+        return None if number is None else self.view_of(number)
+
+    def view_of(self, number: Number) -> NumberView:
+        assert number.id is not None
+        return NumberView(
+            number.id,
+            number.version,
+            number.phone_number.international,
+            f"{number.monthly_price.amount:.2f}",
+            f"{number.setup_price.amount:.2f}",
+            self._currencies.symbol(number.currency),
+        )
+
+    def page(
+        self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
+    ) -> ViewPage:
+        self.asked.append((listing, per_page, offset, after))
+        return self.pages.pop(0)
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        self.asked.append((listing, 0, 0, None))
+        return iter(self.records)
 
 
 class FakeIdempotencyRepository(IdempotencyRepository):
@@ -198,7 +225,8 @@ class FakeUnitOfWork(UnitOfWork):
     """
 
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
-        self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
+        self.numbers: FakeNumberRepository = FakeNumberRepository() if numbers is None else numbers
+        self.number_imports: FakeNumberImportStore = FakeNumberImportStore(self.numbers)
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)

@@ -10,16 +10,14 @@ from typing import Self
 
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
-from src.application.number_listing import Count, Listing, NumberFilter, Position
-from src.application.results import NumberRecord
+from src.application.number_listing import Listing, Position
+from src.application.results import NumberRecord, NumberView, ViewPage
 from src.domain.money import Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
-NO_FILTER = NumberFilter()
 NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
-ALL_BY_ID = Listing()
 
 
 class NumberRepository(abc.ABC):
@@ -34,28 +32,11 @@ class NumberRepository(abc.ABC):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None: ...
 
     @abc.abstractmethod
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        """The numbers the listing's filter keeps, in its sort order, from `offset` or just `after`
-        a keyset position."""
-
-    @abc.abstractmethod
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        """How many numbers the filter keeps: exactly up to `exact_up_to` (None: always), past it
-        exactly or as an estimate, whichever the store can tell quickly."""
-
-    @abc.abstractmethod
     def delete(self, number: Number) -> None: ...
 
-    @abc.abstractmethod
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+class NumberImportStore(abc.ABC):
+    """Bulk storage for imports, inside the unit of work's transaction."""
 
     @abc.abstractmethod
     def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
@@ -64,6 +45,26 @@ class NumberRepository(abc.ABC):
     @abc.abstractmethod
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
         """The E.164 of those phone numbers that are stored."""
+
+
+class NumberReader(abc.ABC):
+    """The read side: numbers as the API shows them, straight from the store, outside any unit of
+    work. Filters and sorts mean what the store's queries say; nothing here re-implements them."""
+
+    @abc.abstractmethod
+    def one(self, number_id: int) -> NumberView | None: ...
+
+    @abc.abstractmethod
+    def page(
+        self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
+    ) -> ViewPage:
+        """Up to `per_page` numbers the listing keeps, in its order, from `offset` or just `after`
+        a keyset position; the total is exact up to EXACT_COUNT_LIMIT matches, past it exact or
+        an estimate, whichever the store tells quickly."""
+
+    @abc.abstractmethod
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
 
 
 class IdempotencyRepository(abc.ABC):
@@ -142,6 +143,7 @@ class UnitOfWork(abc.ABC):
     """One transaction: whatever is not committed explicitly is rolled back on exit."""
 
     numbers: NumberRepository
+    number_imports: NumberImportStore
     idempotency_keys: IdempotencyRepository
     users: UserRepository
     tokens: TokenRepository

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
     String,
     bindparam,
     delete,
     func,
     insert,
     select,
-    text,
     type_coerce,
     update,
 )
@@ -24,26 +19,21 @@ from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
-from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
-    ALL_BY_ID,
-    NO_FILTER,
     IdempotencyRepository,
     LoginFailureRepository,
     NewNumber,
+    NumberImportStore,
     NumberRepository,
     TokenRepository,
     UserRepository,
 )
-from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
-from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
 from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
 
-STREAM_ROWS = 10_000
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
 CREATE_IMPORT_TABLE = (
     'CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16) COLLATE "C", '
@@ -62,7 +52,6 @@ MOVE_IMPORTED = (
 class SqlAlchemyNumberRepository(NumberRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._copy_directly = True  # until a batch meets a number already stored
 
     def add(self, number: Number) -> None:
         self._session.add(number)
@@ -77,61 +66,14 @@ class SqlAlchemyNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return self._session.scalars(select(Number).where(numbers.c.e164 == phone_number)).one_or_none()
 
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        query = select(Number).where(*self._conditions(listing.filter))
-        if after is not None:
-            query = query.where(number_queries.after(listing.sort, after))
-        query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(limit)
-        return self._session.scalars(query).all()
-
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        matching = select(numbers.c.id).where(*self._conditions(number_filter))
-        if exact_up_to is not None:
-            capped = matching.limit(exact_up_to + 1).subquery()
-            found = self._session.scalar(select(func.count()).select_from(capped)) or 0
-            if found <= exact_up_to:
-                return Count(found)
-            if self._dialect() == "postgresql":
-                # More than the bound match: the planner's estimate, never below what was seen.
-                return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
-        return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
-
-    def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
-        return number_queries.conditions(number_filter, postgresql=self._dialect() == "postgresql")
-
-    def _planned_rows(self, query: Select[Any]) -> int:
-        sql = query.compile(dialect=self._session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        plan = self._session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return int(plan[0]["Plan"]["Plan Rows"])
-
     def delete(self, number: Number) -> None:
         self._session.delete(number)
 
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        # Plain columns (no value objects per row) from a server-side cursor, STREAM_ROWS at a time.
-        query = (
-            select(
-                type_coerce(numbers.c.e164, String),
-                numbers.c.monthly_price,
-                numbers.c.setup_price,
-                type_coerce(numbers.c.currency, String),
-            )
-            .where(*self._conditions(listing.filter))
-            .order_by(*number_queries.order(listing.sort))
-        )
-        for partition in self._session.execute(
-            query, execution_options={"yield_per": STREAM_ROWS}
-        ).partitions():
-            yield from map(NumberRecord._make, partition)
+
+class SqlAlchemyNumberImportStore(NumberImportStore):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._copy_directly = True  # until a batch meets a number already stored
 
     def add_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
         if not new_numbers:

@@ -11,6 +11,7 @@ from src.application.ports import UnitOfWork
 from src.infrastructure.repositories import (
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginFailureRepository,
+    SqlAlchemyNumberImportStore,
     SqlAlchemyNumberRepository,
     SqlAlchemyTokenRepository,
     SqlAlchemyUserRepository,
@@ -27,6 +28,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.numbers = SqlAlchemyNumberRepository(self.session)
+        self.number_imports = SqlAlchemyNumberImportStore(self.session)
         self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
         self.users = SqlAlchemyUserRepository(self.session)
         self.tokens = SqlAlchemyTokenRepository(self.session)

@@ -34,6 +34,7 @@ from src.infrastructure.database import create_database_engine, create_session_f
 from src.infrastructure.import_job_store import SqlAlchemyImportJobStore
 from src.infrastructure.job_queue import enqueuer
 from src.infrastructure.logging import configure_logging
+from src.infrastructure.number_reader import SqlAlchemyNumberReader
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.passwords import WerkzeugPasswordHasher
 from src.infrastructure.settings import Settings
@@ -90,6 +91,7 @@ def build_inventory(settings: Settings) -> Inventory:
     read_only_sessions = create_session_factory(read_engine, read_only=True)
     on_postgresql = engine.dialect.name == "postgresql"
     currencies = CurrencyCatalog(settings.currencies)
+    reader = SqlAlchemyNumberReader(read_engine, engine, currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
 
     def uow() -> UnitOfWork:
@@ -125,13 +127,13 @@ def build_inventory(settings: Settings) -> Inventory:
             clock=utc_now,
             idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
         ),
-        get_number=GetNumber(read_uow),
-        list_numbers=ListNumbers(read_uow),
+        get_number=GetNumber(reader),
+        list_numbers=ListNumbers(reader),
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
         delete_number=DeleteNumber(uow),
         seed_numbers=SeedNumbers(import_numbers),
-        export_numbers=ExportNumbers(uow),
+        export_numbers=ExportNumbers(reader),
         import_numbers=import_numbers,
         get_import_job=GetImportJob(job_store),
         run_import_job=run_import_job,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
-from pydantic import TypeAdapter
 from werkzeug.exceptions import UnsupportedMediaType
 
 from src.application.create_number import CreateNumberCommand
@@ -15,7 +14,7 @@ from src.application.list_numbers import ListNumbersQuery
 from src.application.number_listing import Listing, NumberFilter, Sort
 from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
-from src.application.results import NumberPage, NumberResult
+from src.application.results import NumberPage, NumberResult, NumberView
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
@@ -35,11 +34,12 @@ from src.web.schemas import (
     NumberIn,
     NumberOut,
     NumberPatch,
+    number_json,
+    numbers_json,
 )
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
 NUMBER_ID = "<int:number_id>"
-_number_list = TypeAdapter(list[NumberOut])
 STORED_NUMBER = Reply("The number as stored now.", "NumberOut", ("ETag",))
 BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
 CSV_TEXT = {
@@ -91,7 +91,7 @@ def list_numbers() -> Response:
         after = served.cursors.decode(params.cursor, listing) if params.cursor else None
         query = ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
     page = served.list_numbers(query)
-    body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
+    body = numbers_json(page.items)
     links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
     headers = {"X-Total-Count": str(page.total), "Link": links, "Vary": "Accept"}
     if not page.total_is_exact:
@@ -207,10 +207,10 @@ def create_number() -> Response:
     )
 )
 def get_number(number_id: int) -> Response:
-    result = inventory().get_number(number_id)
-    if not_modified_since_seen(result):
-        return empty_response(304, etag_of(result))
-    return _number_response(result)
+    view = inventory().get_number(number_id)
+    if not_modified_since_seen(view):
+        return empty_response(304, etag_of(view))
+    return _view_response(view)
 
 
 @bp.put(f"/{NUMBER_ID}")
@@ -272,9 +272,12 @@ def delete_number(number_id: int) -> Response:
 
 
 def _number_response(result: NumberResult, status: int = 200) -> Response:
-    body = NumberOut.of(result, inventory().currencies).model_dump_json()
-    response = Response(body, status=status, mimetype="application/json")
-    response.set_etag(etag_of(result))
+    return _view_response(NumberOut.view(result, inventory().currencies), status)
+
+
+def _view_response(view: NumberView, status: int = 200) -> Response:
+    response = Response(number_json(view), status=status, mimetype="application/json")
+    response.set_etag(etag_of(view))
     return response
 
 
