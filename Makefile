@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 N ?= 800
-FLASK := $(BIN)/flask --app src.web.app
+FLASK := $(BIN)/flask --app src.bootstrap
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
@@ -84,10 +84,11 @@ unit: venv ## Unit tests only: no database, no Flask
 integration: venv ## Integration tests only
 	$(BIN)/pytest tests/integration
 
-lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), hadolint, compose files
+lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), import layers, hadolint, compose files
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \

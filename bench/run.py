@@ -204,7 +204,7 @@ def running(*processes: Process) -> Iterator[None]:
 def seed_demo(database_url: str, count: int) -> None:
     """The seed's inventory, as `make seed` makes it (the app's own SeedNumbers use case)."""
     env = {**os.environ, "DATABASE_URL": database_url}
-    flask = [str(VENV_BIN / "flask"), "--app", "src.web.app", "seed", "--count", str(count)]
+    flask = [str(VENV_BIN / "flask"), "--app", "src.bootstrap", "seed", "--count", str(count)]
     subprocess.run(flask, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
 
 

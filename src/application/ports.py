@@ -17,6 +17,7 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every store: no row has a larger one
 NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
 
 

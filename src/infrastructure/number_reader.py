@@ -40,13 +40,13 @@ from src.application.number_listing import (
     SortField,
     SortValue,
 )
-from src.application.ports import NumberReader
+from src.application.ports import MAX_ID, NumberReader
 from src.application.results import NumberRecord, NumberView, ViewPage
 from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import is_unavailable
-from src.infrastructure.tables import MAX_ID, numbers
+from src.infrastructure.tables import numbers
 
 STREAM_ROWS = 10_000
 # A planner's estimate of a filter's matches changes only as fast as the statistics do: a process

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from src.application.access_tokens import AccessToken
 from src.application.idempotency import IdempotencyRecord
 from src.application.ports import (
+    MAX_ID,
     IdempotencyRepository,
     LoginFailureRepository,
     NewNumber,
@@ -32,7 +33,7 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
-from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
+from src.infrastructure.tables import access_tokens, idempotency_keys, login_failures, numbers, users
 
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
 CREATE_IMPORT_TABLE = (

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from src.domain.users import Permission, Role
-from src.infrastructure.settings import Settings
+from src.web.inventory import WebSettings
 from src.web.schemas import (
     HealthStatus,
     ImportJobOut,
@@ -157,7 +157,7 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
+def build_openapi(app: Flask, settings: WebSettings) -> dict[str, Any]:
     _, definitions = models_json_schema(MODELS, ref_template=SCHEMA_REF, by_alias=True)
     paths: dict[str, dict[str, Any]] = {}
     used_ids: set[str] = set()
@@ -209,7 +209,7 @@ def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
 
 
 def _operation(
-    operation: Operation, operation_id: str, path_arguments: list[str], settings: Settings
+    operation: Operation, operation_id: str, path_arguments: list[str], settings: WebSettings
 ) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
@@ -293,7 +293,7 @@ def _headers(names: tuple[str, ...]) -> dict[str, Any]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-def _query_parameters(model: type[BaseModel], settings: Settings) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel], settings: WebSettings) -> list[dict[str, Any]]:
     """Query parameters from the model the view validates with; limits that are settings filled in."""
     limits = {"per_page": {"maximum": settings.max_page_size, "default": settings.page_size}}
     parameters = []

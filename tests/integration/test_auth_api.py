@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, text
 
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from tests.conftest import FAST_PASSWORD_HASH, TEST_PASSWORD, client_as
 
 NUMBERS = "/api/v1/numbers"
@@ -216,13 +216,10 @@ def test_an_expired_token_is_401(settings: Settings, database_url: str) -> None:
     )
     client = client_as(app, "viewer")
     assert client.get(NUMBERS).status_code == 200
-    with app.app_context():
-        from src.web.inventory import inventory
-
-        with inventory().engine.begin() as connection:
-            connection.execute(
-                text("UPDATE access_tokens SET expires_at = :past"), {"past": "2000-01-01 00:00:00"}
-            )
+    with app.app_context(), engine_of(app).begin() as connection:
+        connection.execute(
+            text("UPDATE access_tokens SET expires_at = :past"), {"past": "2000-01-01 00:00:00"}
+        )
     assert client.get(NUMBERS).status_code == 401
 
 

@@ -18,10 +18,9 @@ from src.application.results import NumberPage, NumberResult, NumberView
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.infrastructure.csv_codec import read_number_rows, write_number_rows
-from src.infrastructure.import_job_store import chunked
 from src.web.auth import require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
+from src.web.csv_codec import chunked, read_number_rows, write_number_rows
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object

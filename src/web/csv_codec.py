@@ -25,6 +25,7 @@ from src.domain.errors import DomainError
 
 COLUMNS = ("value", "monthyPrice", "setupPrice", "currency")
 READ_BUFFER_BYTES = 1024 * 1024
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
 
 
@@ -108,3 +109,9 @@ class ChunkStream(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+def chunked(read: Callable[[int], bytes], size: int = UPLOAD_CHUNK_BYTES) -> Iterator[bytes]:
+    """The chunks of a stream, `size` bytes each (the last one shorter)."""
+    while chunk := read(size):
+        yield chunk
