@@ -52,6 +52,7 @@ STREAM_ROWS = 10_000
 # A planner's estimate of a filter's matches changes only as fast as the statistics do: a process
 # keeps each for this long, so that deep in a large listing a page costs one statement.
 ESTIMATE_SECONDS = 30.0
+MAX_STATEMENT_SHAPES = 512  # filters x sorts x keyset: a few hundred in practice
 _VIEW_COLUMNS = (
     numbers.c.id,
     numbers.c.version,
@@ -84,6 +85,8 @@ class SqlAlchemyNumberReader(NumberReader):
         self._symbols = {code: currencies.symbol(Currency(code)) for code in currencies.codes}
         self._estimates: dict[NumberFilter, tuple[float, int]] = {}
         self._estimates_lock = threading.Lock()
+        self._statements: dict[tuple[object, ...], Select[Any]] = {}
+        self._statements_lock = threading.Lock()
 
     def one(self, number_id: int) -> NumberView | None:
         if not 0 < number_id <= MAX_ID:
@@ -95,23 +98,13 @@ class SqlAlchemyNumberReader(NumberReader):
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
     ) -> ViewPage:
-        conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
-        query = select(*_VIEW_COLUMNS).where(*conditions)
+        statement = self._page_statement(listing, after)
+        values = number_queries.parameters(listing.filter)
+        values.update(page_offset=offset, page_limit=per_page + 1)
         if after is not None:
-            query = query.where(number_queries.after(listing.sort, after))
-        # One row more than the page says whether there is a next one.
-        query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(per_page + 1)
-        capped = select(numbers.c.id).where(*conditions).limit(EXACT_COUNT_LIMIT + 1).subquery()
-        matching = select(func.count().label("matching")).select_from(capped).subquery()
-        page = query.subquery()
-        # The page and the bounded count in one statement: an empty page still brings the count.
-        together = (
-            select(matching.c.matching, *page.c)
-            .select_from(matching.outerjoin(page, true()))
-            .order_by(*_order_on(page, listing.sort))
-        )
+            values.update({f"after_{index}": value for index, value in enumerate(after.after)})
         with self._connection() as connection:
-            rows = connection.execute(together).all()
+            rows = connection.execute(statement, values).all()
             found = rows[0].matching
             rows = [row for row in rows if row.id is not None]
             total = (
@@ -121,6 +114,40 @@ class SqlAlchemyNumberReader(NumberReader):
         rows = rows[:per_page]
         following = Position(_position(rows[-1], listing.sort)) if more else None
         return ViewPage(tuple(self._view(row[1:]) for row in rows), total, following)
+
+    def _page_statement(self, listing: Listing, after: Position | None) -> Select[Any]:
+        """Built once per shape of listing (which filters, which sort, keyset or not) and run with
+        each request's values: building this statement costs more than running it."""
+        key = (number_queries.shape(listing.filter, self._postgresql), listing.sort, after is not None)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._build_page_statement(listing, after)
+            with self._statements_lock:
+                if len(self._statements) >= MAX_STATEMENT_SHAPES:
+                    self._statements.clear()
+                self._statements[key] = statement
+        return statement
+
+    def _build_page_statement(self, listing: Listing, after: Position | None) -> Select[Any]:
+        conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
+        query = select(*_VIEW_COLUMNS).where(*conditions)
+        if after is not None:
+            query = query.where(number_queries.after(listing.sort, after))
+        # One row more than the page says whether there is a next one.
+        query = (
+            query.order_by(*number_queries.order(listing.sort))
+            .offset(bindparam("page_offset"))
+            .limit(bindparam("page_limit"))
+        )
+        capped = select(numbers.c.id).where(*conditions).limit(EXACT_COUNT_LIMIT + 1).subquery()
+        matching = select(func.count().label("matching")).select_from(capped).subquery()
+        page = query.subquery()
+        # The page and the bounded count in one statement: an empty page still brings the count.
+        return (
+            select(matching.c.matching, *page.c)
+            .select_from(matching.outerjoin(page, true()))
+            .order_by(*_order_on(page, listing.sort))
+        )
 
     def stream(self, listing: Listing) -> Iterator[NumberRecord]:
         query = (

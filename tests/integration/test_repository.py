@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event, text
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord, StorageUnavailable
-from src.application.number_listing import Count, Listing, Position
+from src.application.number_listing import Count, Listing, NumberFilter, Position, Sort
 from src.application.results import NumberView
 from src.domain.money import Currency, CurrencyCatalog, Money
 from src.domain.numbers import Number
@@ -84,6 +84,31 @@ def test_the_reader_shows_one_number_as_the_api_does(uow: SqlAlchemyUnitOfWork, 
     )
     assert reader_on(engine).one(number_id + 1) is None
     assert reader_on(engine).one(2**40) is None  # past the column type: no row, and no error
+
+
+def test_the_reader_runs_a_statement_built_for_one_filter_with_the_values_of_the_next(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    cheap = Money(Decimal("0.50"), Currency("USD"))
+    dear = Money(Decimal("7.00"), Currency("USD"))
+    brazilian = stored_id(
+        uow, NumberFactory(phone_number=PhoneNumber.parse("+5584912344321"), monthly_price=cheap)
+    )
+    american = stored_id(
+        uow, NumberFactory(phone_number=PhoneNumber.parse("+12015550123"), monthly_price=dear)
+    )
+    reader = reader_on(engine)
+
+    def ids(number_filter: NumberFilter, after: Position | None = None) -> list[int]:
+        listing = Listing(number_filter, Sort.parse("monthyPrice"))
+        return [view.id for view in reader.page(listing, 5, after=after).items]
+
+    assert ids(NumberFilter(country="BR")) == [brazilian]
+    assert ids(NumberFilter(country="US")) == [american]
+    assert ids(NumberFilter(monthly_max=Decimal("1.00"))) == [brazilian]
+    assert ids(NumberFilter(monthly_max=Decimal("9.00"))) == [brazilian, american]
+    assert ids(NumberFilter(), after=Position((Decimal("0.50"), brazilian))) == [american]
+    assert ids(NumberFilter(), after=Position((Decimal("7.00"), american))) == []
 
 
 def reader_on(engine: Engine) -> SqlAlchemyNumberReader:
