@@ -46,6 +46,7 @@ from src.infrastructure.logging import configure_logging
 from src.infrastructure.number_reader import SqlAlchemyNumberReader
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.passwords import WerkzeugPasswordHasher
+from src.infrastructure.repositories import SqlAlchemyTokenHolders
 from src.infrastructure.settings import Settings
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.app import create_web_app
@@ -153,7 +154,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
         if jobs_enabled
         else None,
-        authorize_request=AuthorizeRequest(read_uow, utc_now),
+        authorize_request=AuthorizeRequest(SqlAlchemyTokenHolders(read_engine), utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
         create_user=CreateUser(uow, hasher),

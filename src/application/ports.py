@@ -104,16 +104,20 @@ class UserRepository(abc.ABC):
         """Remove the user and every token of theirs."""
 
 
-class TokenRepository(abc.ABC):
+class TokenHolders(abc.ABC):
+    """Read side of the tokens: every request asks, outside any unit of work."""
+
+    @abc.abstractmethod
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        """The token and the user it was issued to, read together, as stored now."""
+
+
+class TokenRepository(TokenHolders):
     @abc.abstractmethod
     def add(self, token: AccessToken) -> None: ...
 
     @abc.abstractmethod
     def get(self, token_hash: str) -> AccessToken | None: ...
-
-    @abc.abstractmethod
-    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
-        """The token and the user it was issued to, read together: every request asks."""
 
     @abc.abstractmethod
     def revoke_all_of(self, user_id: int, now: datetime) -> None: ...

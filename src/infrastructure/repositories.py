@@ -3,11 +3,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    Engine,
+    Result,
     String,
     bindparam,
     delete,
+    exc,
     func,
     insert,
     select,
@@ -18,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
+from src.application.errors import StorageUnavailable
 from src.application.idempotency import IdempotencyRecord
 from src.application.ports import (
     MAX_ID,
@@ -26,13 +31,14 @@ from src.application.ports import (
     NewNumber,
     NumberImportStore,
     NumberRepository,
+    TokenHolders,
     TokenRepository,
     UserRepository,
 )
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
-from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
+from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
 from src.infrastructure.tables import access_tokens, idempotency_keys, login_failures, numbers, users
 
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
@@ -213,6 +219,32 @@ _TOKEN_WITH_HOLDER = (
 )
 
 
+def token_with_holder(result: Result[Any]) -> tuple[AccessToken, User] | None:
+    """The two objects built from the row of _TOKEN_WITH_HOLDER (detached: a change to them is
+    never written), without the ORM's loading and identity map, which cost more than the query."""
+    row = result.one_or_none()
+    if row is None:
+        return None
+    token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
+    return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
+
+
+class SqlAlchemyTokenHolders(TokenHolders):
+    """Every request asks: one Core query on the autocommit engine, no session, no transaction."""
+
+    def __init__(self, read_engine: Engine) -> None:
+        self._engine = read_engine
+
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        try:
+            with self._engine.connect() as connection:
+                return token_with_holder(connection.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}))
+        except (exc.DBAPIError, exc.TimeoutError) as error:
+            if is_unavailable(error):
+                raise StorageUnavailable("the database cannot be reached") from error
+            raise
+
+
 class SqlAlchemyTokenRepository(TokenRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -224,14 +256,7 @@ class SqlAlchemyTokenRepository(TokenRepository):
         return self._session.get(AccessToken, token_hash)
 
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
-        """Every request asks, and only reads the answer: a Core query, the two objects built from
-        its row (detached: a change to them is never written), without the ORM's loading and
-        identity map, which cost more than the query itself."""
-        row = self._session.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}).one_or_none()
-        if row is None:
-            return None
-        token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
-        return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
+        return token_with_holder(self._session.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}))
 
     def revoke_all_of(self, user_id: int, now: datetime) -> None:
         self._session.execute(

@@ -18,6 +18,7 @@ from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.database import ReadOnlyViolation, create_database_engine, create_session_factory
 from src.infrastructure.number_reader import SqlAlchemyNumberReader
 from src.infrastructure.orm import start_mappers
+from src.infrastructure.repositories import SqlAlchemyTokenHolders
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import NumberFactory, PhoneNumberFactory
 from tests.integration.conftest import only_postgresql
@@ -230,6 +231,13 @@ def test_a_token_is_read_with_its_holder_in_one_query(uow: SqlAlchemyUnitOfWork,
             True,
         )
     assert len(statements) == 2  # one for each lookup
+    holders = SqlAlchemyTokenHolders(engine)  # the read side, as authorization asks on every request
+    statements.clear()
+    found_again = holders.get_with_holder("a" * 64)
+    assert found_again is not None
+    assert (found_again[0].token_hash, found_again[1].id) == ("a" * 64, holder.id)
+    assert holders.get_with_holder("b" * 64) is None
+    assert len(statements) == 2
 
 
 def test_stores_the_country_derived_from_the_number_on_every_write(

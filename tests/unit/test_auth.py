@@ -111,7 +111,7 @@ def test_a_token_authorizes_what_its_users_role_allows(
 ) -> None:
     add_user(uow, hasher, "viewer@example.com", "viewer")
     token = log_in(uow, hasher, clock, "Viewer@Example.com")
-    authorize = AuthorizeRequest(uow, clock)
+    authorize = AuthorizeRequest(uow.tokens, clock)
     assert authorize(token, Permission.READ_NUMBERS).email == "viewer@example.com"
     with pytest.raises(Forbidden):
         authorize(token, Permission.WRITE_NUMBERS)
@@ -132,7 +132,7 @@ def test_no_or_unknown_token_is_unauthenticated(
     uow: FakeUnitOfWork, clock: FakeClock, token: str | None
 ) -> None:
     with pytest.raises(Unauthenticated) as raised:
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     assert raised.value.token_given is bool(token)
 
 
@@ -140,10 +140,10 @@ def test_a_token_expires(uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock:
     add_user(uow, hasher, "ana@example.com", "viewer")
     token = log_in(uow, hasher, clock, "ana@example.com")
     clock.now += TTL - timedelta(seconds=1)
-    AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+    AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     clock.now += timedelta(seconds=1)
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
 
 
 def test_logging_out_revokes_the_token_at_once(
@@ -153,7 +153,7 @@ def test_logging_out_revokes_the_token_at_once(
     token = log_in(uow, hasher, clock, "ana@example.com")
     RevokeToken(uow, clock)(token)
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.USE_OWN_ACCOUNT)
 
 
 def test_deactivating_a_user_revokes_their_tokens(
@@ -163,7 +163,7 @@ def test_deactivating_a_user_revokes_their_tokens(
     token = log_in(uow, hasher, clock, "ana@example.com")
     UpdateUser(uow, clock)(UserChanges(user_id, active=False))
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     with pytest.raises(InvalidCredentials):
         log_in(uow, hasher, clock, "ana@example.com")
 
