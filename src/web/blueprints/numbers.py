@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
@@ -287,9 +288,10 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
+    link_to = _linker()
 
     def link(number: int, rel: str) -> str:
-        return _link(rel, ("page", number), ("per_page", page.per_page))
+        return link_to(rel, ("page", number), ("per_page", page.per_page))
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -302,18 +304,26 @@ def _page_links(page: NumberPage) -> str:
 
 def _keyset_links(page: NumberPage, listing: Listing) -> str:
     """Keyset pages link to the first page and, unless this is the last, to the next one."""
-    links = [_link("first", ("cursor", ""), ("per_page", page.per_page))]
+    link_to = _linker()
+    links = [link_to("first", ("cursor", ""), ("per_page", page.per_page))]
     if page.following is not None:
         cursor = inventory().cursors.encode(page.following, listing)
-        links.append(_link("next", ("cursor", cursor), ("per_page", page.per_page)))
+        links.append(link_to("next", ("cursor", cursor), ("per_page", page.per_page)))
     return ", ".join(links)
 
 
-def _link(rel: str, *params: tuple[str, object]) -> str:
-    """A link to this listing with `params` instead of the paging ones, keeping the others."""
+def _linker() -> Callable[..., str]:
+    """Makes links to this listing with other paging parameters, keeping the others; the URL and
+    the kept parameters are worked out once per response, not once per link."""
     names = {"page", "per_page", "cursor"}
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in names]
-    return f'<{request.base_url}?{urlencode([*kept, *params])}>; rel="{rel}"'
+    base = request.base_url
+    kept = urlencode([(key, value) for key, value in request.args.items(multi=True) if key not in names])
+    lead = f"<{base}?{kept}&" if kept else f"<{base}?"
+
+    def link(rel: str, *params: tuple[str, object]) -> str:
+        return f'{lead}{urlencode(params)}>; rel="{rel}"'
+
+    return link
 
 
 def _wants_csv() -> bool:
