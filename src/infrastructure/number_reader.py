@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     exc,
     func,
+    null,
     select,
     text,
     true,
@@ -52,6 +53,8 @@ STREAM_ROWS = 10_000
 # A planner's estimate of a filter's matches changes only as fast as the statistics do: a process
 # keeps each for this long, so that deep in a large listing a page costs one statement.
 ESTIMATE_SECONDS = 30.0
+# An estimate this many times over the exact bound is trusted to stay over it while it is fresh.
+SURELY_LARGE = 10
 MAX_STATEMENT_SHAPES = 512  # filters x sorts x keyset: a few hundred in practice
 _VIEW_COLUMNS = (
     numbers.c.id,
@@ -98,39 +101,47 @@ class SqlAlchemyNumberReader(NumberReader):
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
     ) -> ViewPage:
-        statement = self._page_statement(listing, after)
+        known = self._known_large(listing.filter)
+        statement = self._page_statement(listing, after, counted=known is None)
         values = number_queries.parameters(listing.filter)
         values.update(page_offset=offset, page_limit=per_page + 1)
         if after is not None:
             values.update({f"after_{index}": value for index, value in enumerate(after.after)})
         with self._connection() as connection:
             rows = connection.execute(statement, values).all()
-            found = rows[0].matching
-            rows = [row for row in rows if row.id is not None]
-            total = (
-                Count(found) if found <= EXACT_COUNT_LIMIT else self._large_count(connection, listing.filter)
-            )
+            if known is not None:
+                total = Count(known, exact=False)
+            else:
+                found = rows[0].matching
+                rows = [row for row in rows if row.id is not None]
+                total = (
+                    Count(found)
+                    if found <= EXACT_COUNT_LIMIT
+                    else self._large_count(connection, listing.filter)
+                )
         more = len(rows) > per_page
         rows = rows[:per_page]
         following = Position(_position(rows[-1], listing.sort)) if more else None
         return ViewPage(tuple(self._view(row[1:]) for row in rows), total, following)
 
-    def _page_statement(self, listing: Listing, after: Position | None) -> Select[Any]:
-        """Built once per shape of listing (which filters, which sort, keyset or not) and run with
-        each request's values: building this statement costs more than running it."""
-        key = (number_queries.shape(listing.filter, self._postgresql), listing.sort, after is not None)
+    def _page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+        """Built once per shape of listing (which filters, which sort, keyset or not, counted or
+        not) and run with each request's values: building this statement costs more than running it."""
+        shape = number_queries.shape(listing.filter, self._postgresql)
+        key = (shape, listing.sort, after is not None, counted)
         statement = self._statements.get(key)
         if statement is None:
-            statement = self._build_page_statement(listing, after)
+            statement = self._build_page_statement(listing, after, counted)
             with self._statements_lock:
                 if len(self._statements) >= MAX_STATEMENT_SHAPES:
                     self._statements.clear()
                 self._statements[key] = statement
         return statement
 
-    def _build_page_statement(self, listing: Listing, after: Position | None) -> Select[Any]:
+    def _build_page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
         conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
-        query = select(*_VIEW_COLUMNS).where(*conditions)
+        columns = _VIEW_COLUMNS if counted else (null().label("matching"), *_VIEW_COLUMNS)
+        query = select(*columns).where(*conditions)
         if after is not None:
             query = query.where(number_queries.after(listing.sort, after))
         # One row more than the page says whether there is a next one.
@@ -139,6 +150,8 @@ class SqlAlchemyNumberReader(NumberReader):
             .offset(bindparam("page_offset"))
             .limit(bindparam("page_limit"))
         )
+        if not counted:
+            return query
         capped = select(numbers.c.id).where(*conditions).limit(EXACT_COUNT_LIMIT + 1).subquery()
         matching = select(func.count().label("matching")).select_from(capped).subquery()
         page = query.subquery()
@@ -179,12 +192,20 @@ class SqlAlchemyNumberReader(NumberReader):
     def _large_count(self, connection: Connection, number_filter: NumberFilter) -> Count:
         """More than EXACT_COUNT_LIMIT match: PostgreSQL's planner estimate, never below what was
         seen; SQLite has no estimate to ask, and counts."""
-        matching = select(numbers.c.id).where(
-            *number_queries.conditions(number_filter, postgresql=self._postgresql)
-        )
         if not self._postgresql:
+            matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
             return Count(connection.scalar(select(func.count()).select_from(matching.subquery())) or 0)
         return Count(max(EXACT_COUNT_LIMIT + 1, self._estimate(connection, number_filter)), exact=False)
+
+    def _known_large(self, number_filter: NumberFilter) -> int | None:
+        """A fresh estimate far above the exact bound: then the bounded count would only say
+        "more than EXACT_COUNT_LIMIT" again, and the page is read alone (one statement, no
+        1,001-row count per request)."""
+        with self._estimates_lock:
+            kept = self._estimates.get(number_filter)
+        if kept is None or time.monotonic() - kept[0] >= ESTIMATE_SECONDS:
+            return None
+        return kept[1] if kept[1] >= SURELY_LARGE * EXACT_COUNT_LIMIT else None
 
     def _estimate(self, connection: Connection, number_filter: NumberFilter) -> int:
         now = time.monotonic()

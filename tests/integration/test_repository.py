@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, event, text
 
+from bench.seed import top_up
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord, StorageUnavailable
-from src.application.number_listing import Count, Listing, NumberFilter, Position, Sort
+from src.application.number_listing import EXACT_COUNT_LIMIT, Count, Listing, NumberFilter, Position, Sort
 from src.application.results import NumberView
 from src.domain.money import Currency, CurrencyCatalog, Money
 from src.domain.numbers import Number
@@ -110,6 +111,23 @@ def test_the_reader_runs_a_statement_built_for_one_filter_with_the_values_of_the
     assert ids(NumberFilter(monthly_max=Decimal("9.00"))) == [brazilian, american]
     assert ids(NumberFilter(), after=Position((Decimal("0.50"), brazilian))) == [american]
     assert ids(NumberFilter(), after=Position((Decimal("7.00"), american))) == []
+
+
+@only_postgresql
+def test_a_fresh_estimate_far_over_the_bound_spares_later_pages_the_bounded_count(engine: Engine) -> None:
+    top_up(engine.url.render_as_string(hide_password=False), 12 * EXACT_COUNT_LIMIT)
+    reader = reader_on(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    first = reader.page(Listing(), 20, offset=40)
+    assert not first.total.exact
+    assert first.total.value > 10 * EXACT_COUNT_LIMIT  # the planner's estimate, from the statistics
+    assert len(statements) == 2  # the page with its bounded count, then EXPLAIN for the estimate
+    statements.clear()
+    second = reader.page(Listing(), 20, offset=40)
+    assert len(statements) == 1  # the page alone,
+    assert "count(" not in statements[0]  # without the bounded count
+    assert (second.items, second.total) == (first.items, first.total)
 
 
 def reader_on(engine: Engine) -> SqlAlchemyNumberReader:
