@@ -100,6 +100,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
     reader = SqlAlchemyNumberReader(read_engine, engine, currencies)
+    authorize_request = AuthorizeRequest(SqlAlchemyTokenHolders(read_engine), utc_now)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -141,7 +142,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
             clock=utc_now,
             idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
         ),
-        get_number=GetNumber(reader),
+        get_number=GetNumber(reader, authorize_request),
         list_numbers=ListNumbers(reader),
         replace_number=ReplaceNumber(uow, currencies),
         patch_number=PatchNumber(uow, currencies),
@@ -154,7 +155,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
         if jobs_enabled
         else None,
-        authorize_request=AuthorizeRequest(SqlAlchemyTokenHolders(read_engine), utc_now),
+        authorize_request=authorize_request,
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
         create_user=CreateUser(uow, hasher),

@@ -88,9 +88,15 @@ class StubNumberReader(NumberReader):
     store's business (tests/integration/test_number_table_api.py checks them): nothing here
     re-implements them."""
 
-    def __init__(self, numbers: FakeNumberRepository, currencies: CurrencyCatalog) -> None:
+    def __init__(
+        self,
+        numbers: FakeNumberRepository,
+        currencies: CurrencyCatalog,
+        tokens: FakeTokenRepository | None = None,
+    ) -> None:
         self._numbers = numbers
         self._currencies = currencies
+        self._tokens = tokens
         self.pages: list[ViewPage] = []
         self.records: list[NumberRecord] = []
         self.asked: list[tuple[Listing, int, int, Position | None]] = []
@@ -98,6 +104,12 @@ class StubNumberReader(NumberReader):
     def one(self, number_id: int) -> NumberView | None:
         number = self._numbers.get(number_id)
         return None if number is None else self.view_of(number)
+
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        holder = None if self._tokens is None else self._tokens.get_with_holder(token_hash)
+        return holder, self.one(number_id)
 
     def view_of(self, number: Number) -> NumberView:
         assert number.id is not None

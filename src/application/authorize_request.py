@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from src.application.access_tokens import hash_secret
+from src.application.access_tokens import AccessToken, hash_secret
 from src.application.errors import Forbidden, Unauthenticated
 from src.application.ports import Clock, TokenHolders
 from src.application.results import UserResult
-from src.domain.users import Permission
+from src.domain.users import Permission, User
 
 
 class AuthorizeRequest:
@@ -19,7 +19,10 @@ class AuthorizeRequest:
     def __call__(self, secret: str | None, permission: Permission) -> UserResult:
         if not secret:
             raise Unauthenticated(token_given=False)
-        found = self._holders.get_with_holder(hash_secret(secret))
+        return self.judge(self._holders.get_with_holder(hash_secret(secret)), permission)
+
+    def judge(self, found: tuple[AccessToken, User] | None, permission: Permission) -> UserResult:
+        """The verdict on a token's holder as read from the store (here, or along with a read)."""
         if found is None:
             raise Unauthenticated(token_given=True)
         token, user = found

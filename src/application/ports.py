@@ -56,6 +56,13 @@ class NumberReader(abc.ABC):
     def one(self, number_id: int) -> NumberView | None: ...
 
     @abc.abstractmethod
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        """The number and the holder of the token, read together (one round trip): the caller is
+        judged on the holder, as stored now, before anything of the number is shown."""
+
+    @abc.abstractmethod
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
     ) -> ViewPage:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     exc,
     func,
+    literal,
     null,
     select,
     text,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from src.application.access_tokens import AccessToken
 from src.application.errors import StorageUnavailable
 from src.application.number_listing import (
     EXACT_COUNT_LIMIT,
@@ -45,7 +47,9 @@ from src.application.ports import MAX_ID, NumberReader
 from src.application.results import NumberRecord, NumberView, ViewPage
 from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
+from src.domain.users import User
 from src.infrastructure import number_queries
+from src.infrastructure.repositories import TOKEN_WITH_HOLDER, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
 
@@ -65,6 +69,15 @@ _VIEW_COLUMNS = (
     type_coerce(numbers.c.currency, String).label("currency"),
 )
 _ONE_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id"))
+_HOLDER = TOKEN_WITH_HOLDER.subquery("holder")
+_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).subquery("number")
+# Both, or either, or neither: a row always comes back, its missing half all NULL.
+_ONE_WITH_HOLDER = select(*_HOLDER.c, *_NUMBER.c).select_from(
+    select(literal(1).label("anchor"))
+    .subquery("anchor")
+    .outerjoin(_HOLDER, true())
+    .outerjoin(_NUMBER, true())
+)
 _SORT_COLUMN_NAMES = {
     SortField.ID: "id",
     SortField.VALUE: "e164",
@@ -97,6 +110,15 @@ class SqlAlchemyNumberReader(NumberReader):
         with self._connection() as connection:
             row = connection.execute(_ONE_NUMBER, {"number_id": number_id}).first()
         return None if row is None else self._view(row)
+
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        wanted = number_id if 0 < number_id <= MAX_ID else 0  # 0: no row, and no overflow
+        with self._connection() as connection:
+            row = connection.execute(_ONE_WITH_HOLDER, {"number_id": wanted, "token_hash": token_hash}).one()
+        view = None if row.id is None else self._view(row[-len(_VIEW_COLUMNS) :])
+        return token_with_holder(row), view
 
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    Result,
+    Row,
     String,
     bindparam,
     delete,
@@ -203,7 +203,7 @@ class SqlAlchemyUserRepository(UserRepository):
         self._session.delete(user)
 
 
-_TOKEN_WITH_HOLDER = (
+TOKEN_WITH_HOLDER = (
     select(
         access_tokens.c.token_hash,
         access_tokens.c.user_id,
@@ -219,11 +219,10 @@ _TOKEN_WITH_HOLDER = (
 )
 
 
-def token_with_holder(result: Result[Any]) -> tuple[AccessToken, User] | None:
-    """The two objects built from the row of _TOKEN_WITH_HOLDER (detached: a change to them is
-    never written), without the ORM's loading and identity map, which cost more than the query."""
-    row = result.one_or_none()
-    if row is None:
+def token_with_holder(row: Row[*tuple[Any, ...]] | None) -> tuple[AccessToken, User] | None:
+    """The two objects built from a row of TOKEN_WITH_HOLDER's columns (detached: a change to them
+    is never written), without the ORM's loading and identity map, which cost more than the query."""
+    if row is None or row.token_hash is None:
         return None
     token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
     return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
@@ -238,7 +237,8 @@ class SqlAlchemyTokenHolders(TokenHolders):
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
         try:
             with self._engine.connect() as connection:
-                return token_with_holder(connection.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}))
+                found = connection.execute(TOKEN_WITH_HOLDER, {"token_hash": token_hash})
+                return token_with_holder(found.one_or_none())
         except (exc.DBAPIError, exc.TimeoutError) as error:
             if is_unavailable(error):
                 raise StorageUnavailable("the database cannot be reached") from error
@@ -256,7 +256,8 @@ class SqlAlchemyTokenRepository(TokenRepository):
         return self._session.get(AccessToken, token_hash)
 
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
-        return token_with_holder(self._session.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}))
+        found = self._session.execute(TOKEN_WITH_HOLDER, {"token_hash": token_hash})
+        return token_with_holder(found.one_or_none())
 
     def revoke_all_of(self, user_id: int, now: datetime) -> None:
         self._session.execute(

@@ -88,6 +88,9 @@ class Operation:
     # What the caller must be allowed to do; None = anyone. The authorization hook enforces
     # exactly this, so the document and the behaviour cannot disagree. Deny by default.
     permission: Permission | None = Permission.MANAGE_USERS
+    # The view checks the permission itself, in the same round trip as its read (auth.py makes
+    # sure it did before anything but an error goes out).
+    authorized_by_view: bool = False
 
 
 def documented(operation: Operation) -> Callable[[View], View]:

@@ -99,6 +99,25 @@ def test_log_in_use_the_token_and_log_out(
     assert anonymous_client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
+def test_one_number_is_read_with_its_callers_token_and_refused_once_it_is_revoked(
+    client: FlaskClient, admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    number = stored_number(client)
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    headers = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'ana@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert anonymous_client.get(f"{NUMBERS}/{number['id']}", headers=headers).json == number
+    assert anonymous_client.get(f"{NUMBERS}/999999", headers=headers).status_code == 404
+    assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
+    for path in (f"{NUMBERS}/{number['id']}", f"{NUMBERS}/999999", f"{NUMBERS}/{2**40}"):
+        refused = anonymous_client.get(path, headers=headers)  # existing or not: nothing is told
+        assert refused.status_code == 401
+        assert refused.mimetype == "application/problem+json"
+
+
 def test_the_sixth_bad_password_in_a_row_is_429(
     admin_client: FlaskClient, anonymous_client: FlaskClient
 ) -> None:

@@ -6,15 +6,19 @@ from decimal import Decimal
 
 import pytest
 
+from src.application.access_tokens import AccessToken, hash_secret, new_secret
+from src.application.authorize_request import AuthorizeRequest
 from src.application.create_number import Created, CreateNumber, CreateNumberCommand
 from src.application.delete_number import DeleteNumber, DeleteNumberCommand
 from src.application.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
+    Forbidden,
     IdempotencyKeyReused,
     NumberAlreadyExists,
     NumberChangedMeanwhile,
     NumberNotFound,
+    Unauthenticated,
     VersionMismatch,
 )
 from src.application.get_number import GetNumber
@@ -27,6 +31,7 @@ from src.application.results import NumberResult
 from src.application.seed_numbers import SeedNumbers
 from src.domain.errors import InvalidFields
 from src.domain.money import Currency, CurrencyCatalog
+from src.domain.users import EmailAddress, Permission, Role, User
 from tests.factories import NumberDataFactory, NumberFactory
 from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUnitOfWork, StubNumberReader
 
@@ -109,15 +114,56 @@ def test_reports_every_invalid_field_at_once(uow: FakeUnitOfWork) -> None:
     assert not uow.committed
 
 
+def get_number(uow: FakeUnitOfWork) -> GetNumber:
+    reader = StubNumberReader(uow.numbers, CURRENCIES, uow.tokens)
+    return GetNumber(reader, AuthorizeRequest(uow.tokens, FakeClock()))
+
+
 def test_gets_a_stored_number_as_the_api_shows_it(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    view = GetNumber(StubNumberReader(uow.numbers, CURRENCIES))(number_id)
+    view = get_number(uow)(number_id)
     assert (view.id, view.version) == (number_id, 1)
 
 
 def test_getting_a_missing_number_is_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NumberNotFound):
-        GetNumber(StubNumberReader(uow.numbers, CURRENCIES))(404)
+        get_number(uow)(404)
+
+
+def token_of(uow: FakeUnitOfWork, role: Role, active: bool = True) -> str:
+    user = User(EmailAddress.parse(f"{role.value}@example.com"), "hash", role, active)
+    uow.users.add(user)
+    assert user.id is not None
+    secret = new_secret()
+    uow.tokens.add(AccessToken(hash_secret(secret), user.id, FakeClock().now + DAY))
+    return secret
+
+
+def test_a_caller_gets_a_number_when_the_token_read_with_it_allows(uow: FakeUnitOfWork) -> None:
+    number_id = stored(uow)
+    secret = token_of(uow, Role.VIEWER)
+    assert get_number(uow).for_caller(secret, Permission.READ_NUMBERS, number_id).id == number_id
+    with pytest.raises(Forbidden):
+        get_number(uow).for_caller(secret, Permission.WRITE_NUMBERS, number_id)
+
+
+@pytest.mark.parametrize("number_exists", [True, False])
+def test_a_caller_without_a_usable_token_learns_nothing_of_the_number(
+    uow: FakeUnitOfWork, number_exists: bool
+) -> None:
+    number_id = stored(uow) if number_exists else 404
+    inactive = token_of(uow, Role.ADMIN, active=False)
+    for secret in (None, "made-up", inactive):
+        with pytest.raises(Unauthenticated):
+            get_number(uow).for_caller(secret, Permission.READ_NUMBERS, number_id)
+
+
+def test_an_authorized_caller_asking_for_a_missing_number_is_told_it_is_not_found(
+    uow: FakeUnitOfWork,
+) -> None:
+    secret = token_of(uow, Role.SUPERVISOR)
+    with pytest.raises(NumberNotFound):
+        get_number(uow).for_caller(secret, Permission.READ_NUMBERS, 404)
 
 
 def test_replace_sets_every_field(uow: FakeUnitOfWork) -> None:

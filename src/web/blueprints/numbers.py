@@ -19,7 +19,7 @@ from src.application.results import NumberPage, NumberResult, NumberView
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.web.auth import require
+from src.web.auth import pending_authorization, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.csv_codec import chunked, read_number_rows, write_number_rows
 from src.web.inventory import inventory
@@ -204,10 +204,12 @@ def create_number() -> Response:
         problems=(404,),
         request_headers=("If-None-Match",),
         permission=Permission.READ_NUMBERS,
+        authorized_by_view=True,  # one round trip: the token's holder and the number together
     )
 )
 def get_number(number_id: int) -> Response:
-    view = inventory().get_number(number_id)
+    token, permission = pending_authorization()
+    view = inventory().get_number.for_caller(token, permission, number_id)
     if not_modified_since_seen(view):
         return empty_response(304, etag_of(view))
     return _view_response(view)
