@@ -16,8 +16,22 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from src.application.errors import (
+    Forbidden,
+    InvalidCredentials,
+    LastActiveAdmin,
+    NumberAlreadyExists,
+    NumberNotFound,
+    TooManyLoginAttempts,
+    Unauthenticated,
+    UserAlreadyExists,
+    UserNotFound,
+    VersionMismatch,
+)
+from src.application.import_jobs import ImportJobNotFound
 from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
+from src.web.cursors import InvalidCursor
 from src.web.errors import PROBLEM_TYPE
 from src.web.schemas import (
     HealthStatus,
@@ -75,22 +89,48 @@ API_DESCRIPTION = """Manage the DID phone numbers for sale. Errors are RFC 9457 
 **Log in**: run `POST /api/v1/auth/tokens` below ("Try it out" is filled in with the local admin
 that `make run` creates: `admin@localhost`, `local-admin-password`), copy the `token` of the answer,
 click **Authorize** and paste it. Every call then sends `Authorization: Bearer <token>`."""
-# One example problem per status, so that each error response shows what it really looks like.
-PROBLEM_EXAMPLES: dict[int, tuple[str | None, str]] = {
-    400: (None, "the request body is not valid JSON: Expecting value (line 1, column 1)"),
-    401: ("unauthenticated", "send a bearer token: Authorization: Bearer <token>"),
-    403: ("forbidden", "this needs the write-numbers permission, which a viewer does not have"),
-    404: ("number-not-found", "there is no number with id 42"),
-    405: (None, "The method is not allowed for the requested URL."),
-    409: ("number-already-exists", "+55 84 91234-4321 is already in the inventory"),
-    412: ("version-mismatch", 'number 42 has changed since the version you sent ("42.3")'),
-    413: (None, "the body is larger than 1048576 bytes"),
+# One example problem per status, made by the very exceptions the code raises, so that each error
+# response shows what it really looks like; operations whose problems differ say so below.
+ProblemExample = tuple[str | None, str]  # (type after PROBLEM_TYPE, or None for about:blank; detail)
+PROBLEM_EXAMPLES: dict[int, ProblemExample] = {
+    400: (None, "the body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
+    401: ("unauthenticated", str(Unauthenticated(token_given=False))),
+    403: ("forbidden", str(Forbidden("viewer", Permission.WRITE_NUMBERS.value))),
+    404: ("number-not-found", str(NumberNotFound(42))),
+    409: ("number-already-exists", str(NumberAlreadyExists("+55 84 91234-4321"))),
+    412: ("version-mismatch", str(VersionMismatch(42, 3))),
+    413: (None, "The data value transmitted exceeds the capacity limit."),
     415: (None, "send the body as application/json"),
     422: ("validation-error", "the request is not valid: see errors"),
-    428: (None, "send If-Match with the number's ETag"),
-    429: ("too-many-login-attempts", "too many failed logins for this email; try again in 900 s"),
+    429: ("too-many-login-attempts", str(TooManyLoginAttempts(900))),
     500: (None, "an unexpected error occurred; quote the request id when reporting it"),
     503: ("database-unavailable", "the database cannot be reached; try again shortly"),
+}
+USER_PROBLEMS: dict[int, ProblemExample] = {
+    404: ("user-not-found", str(UserNotFound(42))),
+    409: ("user-already-exists", str(UserAlreadyExists("ana@example.com"))),
+}
+OPERATION_PROBLEM_EXAMPLES: dict[str, dict[int, ProblemExample]] = {
+    "listNumbers": {400: ("invalid-cursor", str(InvalidCursor()))},
+    "importNumbers": {
+        400: ("malformed-import-file", "the file is not valid CSV: unexpected end of data"),
+        415: (
+            None,
+            "send the file as text/csv (or application/csv, text/plain, application/vnd.ms-excel), "
+            "or as multipart/form-data with one file field",
+        ),
+        422: (
+            "import-rejected",
+            "1 of 2 rows are invalid, so nothing was stored; fix them, or import "
+            "with mode=skip-invalid to store the valid rows",
+        ),
+    },
+    "getImportJob": {404: ("import-job-not-found", str(ImportJobNotFound(7)))},
+    "createToken": {401: ("invalid-credentials", str(InvalidCredentials()))},
+    "createUser": USER_PROBLEMS,
+    "getUser": USER_PROBLEMS,
+    "updateUser": {**USER_PROBLEMS, 409: ("last-active-admin", str(LastActiveAdmin()))},
+    "deleteUser": {**USER_PROBLEMS, 409: ("last-active-admin", str(LastActiveAdmin()))},
 }
 BEARER = "bearerAuth"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -303,8 +343,9 @@ def _operation(
             f"{operation.description}\n\nNeeds the `{operation.permission}` permission "
             f"(roles: {', '.join(allowed)})."
         ).strip()
+    examples = OPERATION_PROBLEM_EXAMPLES.get(operation.operation_id, {})
     for status in (*problems, *COMMON_PROBLEMS):
-        spec["responses"][str(status)] = _problem_reply(status)
+        spec["responses"][str(status)] = _problem_reply(status, examples.get(status))
     spec.update(operation.extra)
     return spec
 
@@ -327,7 +368,7 @@ def _reply(reply: Reply) -> dict[str, Any]:
     return spec
 
 
-def _problem_reply(status: int) -> dict[str, Any]:
+def _problem_reply(status: int, example: ProblemExample | None) -> dict[str, Any]:
     headers: tuple[str, ...] = ("X-Request-ID",)
     if status in (429, 503):
         headers += ("Retry-After",)
@@ -339,24 +380,26 @@ def _problem_reply(status: int) -> dict[str, Any]:
         "content": {
             "application/problem+json": {
                 "schema": {"$ref": SCHEMA_REF.format(model="Problem")},
-                "example": problem_example(status),
+                "example": problem_example(status, example or PROBLEM_EXAMPLES[status]),
             }
         },
     }
 
 
-def problem_example(status: int) -> dict[str, Any]:
-    kind, detail = PROBLEM_EXAMPLES[status]
-    example: dict[str, Any] = {
+def problem_example(status: int, example: ProblemExample) -> dict[str, Any]:
+    kind, detail = example
+    problem: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE}{kind}" if kind else "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
-    if status == 422:
-        example["errors"] = [{"field": "monthyPrice", "message": "must not be negative"}]
-    example["requestId"] = "3f2c9a7e1b8d4c56"
-    return example
+    if kind == "validation-error":
+        problem["errors"] = [{"field": "monthyPrice", "message": "must not be negative"}]
+    elif kind == "import-rejected":
+        problem["errors"] = [{"line": 3, "field": "value", "message": "is not a valid phone number"}]
+    problem["requestId"] = "3f2c9a7e1b8d4c56"
+    return problem
 
 
 def _currencies_allowed(settings: Settings) -> str:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from src.web.errors import PROBLEM_TYPE
+
 OPENAPI = "/api/v1/openapi.json"
+MAPPING = (Path(__file__).resolve().parents[2] / "src" / "web" / "errors.py").read_text()
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
@@ -100,10 +104,27 @@ def test_each_error_status_shows_its_own_example_problem(client: FlaskClient) ->
                 example = problem["example"]
                 assert example["status"] == int(status), label
                 assert example["title"] == HTTPStatus(int(status)).phrase
+                kind = example["type"].removeprefix(PROBLEM_TYPE)
+                assert kind == "about:blank" or f'kind="{kind}"' in MAPPING, label  # a type we emit
                 examples[int(status)] = example
     details = [example["detail"] for example in examples.values()]
     assert len(set(details)) == len(details)  # not one example shown for every status
     assert {401, 403, 404, 409, 412, 422, 503} <= set(examples)
+
+
+def test_error_examples_name_the_problem_each_operation_really_gives(client: FlaskClient) -> None:
+    paths = client.get(OPENAPI).json["paths"]  # type: ignore[index]
+
+    def example_type(path: str, method: str, status: str) -> str:
+        content = paths[path][method]["responses"][status]["content"]["application/problem+json"]
+        return str(content["example"]["type"]).rsplit(":", 1)[-1]
+
+    assert example_type("/api/v1/numbers/{number_id}", "get", "404") == "number-not-found"
+    assert example_type("/api/v1/users/{user_id}", "get", "404") == "user-not-found"
+    assert example_type("/api/v1/numbers/imports/{job_id}", "get", "404") == "import-job-not-found"
+    assert example_type("/api/v1/numbers/imports", "post", "422") == "import-rejected"
+    assert example_type("/api/v1/auth/tokens", "post", "401") == "invalid-credentials"
+    assert example_type("/api/v1/numbers", "get", "400") == "invalid-cursor"
 
 
 def test_try_it_out_logs_in_as_the_local_admin_and_the_page_says_how(client: FlaskClient) -> None:
