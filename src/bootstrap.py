@@ -175,6 +175,7 @@ def web_settings(settings: Settings) -> WebSettings:
     return WebSettings(
         page_size=settings.page_size,
         max_page_size=settings.max_page_size,
+        currencies=settings.currencies,
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
         import_job_threshold_bytes=settings.import_job_threshold_bytes,

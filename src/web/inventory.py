@@ -4,7 +4,7 @@ No engine, no adapter: the web layer sees only the application."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class WebSettings:
 
     page_size: int
     max_page_size: int
+    currencies: Mapping[str, str]  # the agreed symbols and their ISO codes, for the documentation
     max_body_bytes: int
     max_import_bytes: int
     import_job_threshold_bytes: int
