@@ -96,17 +96,17 @@ class FakeNumberRepository(NumberRepository):
 
 class FakeIdempotencyRepository(IdempotencyRepository):
     def __init__(self) -> None:
-        self.records: dict[str, IdempotencyRecord] = {}
+        self.records: dict[tuple[int, str], IdempotencyRecord] = {}
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
-        record = self.records.get(key)
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
+        record = self.records.get((owner_id, key))
         return record if record is not None and record.expires_at > now else None
 
     def add(self, record: IdempotencyRecord, now: datetime) -> None:
         self.records = {key: kept for key, kept in self.records.items() if kept.expires_at > now}
-        if record.key in self.records:
+        if (record.owner_id, record.key) in self.records:
             raise DuplicateRecord(f"idempotency key {record.key!r}")
-        self.records[record.key] = record
+        self.records[(record.owner_id, record.key)] = record
 
 
 class FakeUserRepository(UserRepository):
@@ -229,10 +229,11 @@ class FakeImportJobStore(ImportJobStore):
         self.files: dict[int, list[bytes]] = {}
         self.progress_seen: list[int] = []
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes]) -> ImportJob:
+    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
         job_id = len(self.jobs) + 1
         self.files[job_id] = list(chunks)
-        job = ImportJob(job_id, JobStatus.QUEUED, mode, sum(map(len, self.files[job_id])), 0)
+        size = sum(map(len, self.files[job_id]))
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id)
         self.jobs[job_id] = job
         return job
 

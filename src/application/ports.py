@@ -68,8 +68,8 @@ class NumberRepository(abc.ABC):
 
 class IdempotencyRepository(abc.ABC):
     @abc.abstractmethod
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
-        """The record under `key` unless it has expired."""
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
+        """The record of that user under `key` unless it has expired."""
 
     @abc.abstractmethod
     def add(self, record: IdempotencyRecord, now: datetime) -> None:

@@ -208,9 +208,11 @@ class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
         live = select(IdempotencyRecord).where(
-            idempotency_keys.c.key == key, idempotency_keys.c.expires_at > now
+            idempotency_keys.c.owner_id == owner_id,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.expires_at > now,
         )
         return self._session.scalars(live).one_or_none()
 

@@ -21,7 +21,7 @@ from src.domain.money import Currency
 from src.domain.users import Permission
 from src.infrastructure.csv_codec import read_number_rows, write_number_rows
 from src.infrastructure.import_job_store import chunked
-from src.web.auth import require
+from src.web.auth import principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
@@ -138,7 +138,7 @@ def import_numbers() -> Response:
     request.max_content_length = served.settings.max_import_bytes
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        job = served.start_import_job(chunked(request.stream.read), mode)
+        job = served.start_import_job(chunked(request.stream.read), mode, principal().id)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
@@ -161,10 +161,12 @@ def _runs_as_job(threshold: int) -> bool:
         {200: Reply("The job: status, rows done, and once done its report or error.", "ImportJobOut")},
         problems=(404,),
         permission=Permission.WRITE_NUMBERS,
+        description="Only the user who uploaded the file (and admins) see its job; to anyone else "
+        "it is a 404, as if it did not exist.",
     )
 )
 def get_import_job(job_id: int) -> Response:
-    return json_response(ImportJobOut.of(inventory().get_import_job(job_id)))
+    return json_response(ImportJobOut.of(inventory().get_import_job(job_id, principal())))
 
 
 @bp.post("")
@@ -183,7 +185,8 @@ def get_import_job(job_id: int) -> Response:
 def create_number() -> Response:
     raw = json_object()
     body = NumberIn.model_validate(raw)
-    created = inventory().create_number(CreateNumberCommand(body.to_data(), idempotency_key(raw)))
+    command = CreateNumberCommand(body.to_data(), idempotency_key(principal().id, raw))
+    created = inventory().create_number(command)
     response = _number_response(created.number, status=201)
     response.headers["Location"] = url_for("numbers.get_number", number_id=created.number.id, _external=True)
     if created.replayed:
