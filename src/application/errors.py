@@ -85,7 +85,7 @@ class InvalidCredentials(ApplicationError):
 
 class TooManyLoginAttempts(ApplicationError):
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"too many failed logins for this email; try again in {retry_after_seconds} s")
+        super().__init__(f"too many failed logins from this client; try again in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -110,13 +110,14 @@ access_tokens = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
-login_failures = Table(
-    "login_failures",
+# Login attempts per key (a digest of the client address, of address and account, or of the
+# account): a counter per fixed window, raised in one atomic statement (src/application/issue_token.py).
+login_attempts = Table(
+    "login_attempts",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("email", String(254), nullable=False),
-    Column("failed_at", UtcDateTime(), nullable=False),
-    Index("ix_login_failures_email_failed_at", "email", "failed_at"),
+    Column("key", String(64), primary_key=True),
+    Column("window_started_at", UtcDateTime(), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
 )
 
 # Large imports run as jobs (src/application/import_jobs.py): the job's state, and the uploaded

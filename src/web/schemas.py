@@ -216,6 +216,16 @@ class TokenRequest(BaseModel):
     password: StrictStr = Field(repr=False)
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currentPassword: StrictStr = Field(repr=False)  # noqa: N815 - the frontend's camelCase
+    newPassword: StrictStr = Field(  # noqa: N815
+        repr=False,
+        description="10 to 256 characters, not only spaces, not a common or easily guessed password.",
+    )
+
+
 class TokenOut(BaseModel):
     token: str = Field(description="Send it as `Authorization: Bearer <token>`. Shown only once.")
     expiresAt: datetime  # noqa: N815 - the frontend's camelCase
