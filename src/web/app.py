@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -39,7 +40,7 @@ from src.infrastructure.logging import configure_logging
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.password_check import ZxcvbnPasswordCheck
 from src.infrastructure.passwords import WerkzeugPasswordHasher
-from src.infrastructure.settings import Settings
+from src.infrastructure.settings import Settings, SettingsError
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.access_log import register_access_log
 from src.web.auth import register_authorization
@@ -137,7 +138,7 @@ def build_inventory(settings: Settings) -> Inventory:
         currencies=currencies,
         engine=engine,
         read_engine=read_engine,
-        cursors=CursorCodec(settings.secret_key),
+        cursors=CursorCodec(cursor_key(settings)),
         create_number=CreateNumber(
             uow,
             currencies,
@@ -169,6 +170,22 @@ def build_inventory(settings: Settings) -> Inventory:
         delete_user=DeleteUser(uow),
         ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check),
     )
+
+
+def cursor_key(settings: Settings) -> str:
+    """SECRET_KEY, which production must set: a default would be public, and cursors forgeable."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.development:
+        raise SettingsError(
+            "SECRET_KEY is not set: give it a long random value (on a developer's machine, "
+            "DEVELOPMENT=1 makes one up for each start)"
+        )
+    logger.warning(
+        "SECRET_KEY is not set: made up a random one for this process (DEVELOPMENT=1); "
+        "keyset cursors will not survive a restart"
+    )
+    return secrets.token_urlsafe(32)
 
 
 def utc_now() -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -127,6 +128,8 @@ class AppServer(Process):
             "DATABASE_URL": database_url,
             "DATABASE_WAIT_SECONDS": "20",
             "TRUST_PROXY_HEADERS": "1",
+            # One key for every worker of the stack: a cursor signed by one is read by another.
+            "SECRET_KEY": secrets.token_urlsafe(32),
             "ADMIN_EMAIL": ADMIN_EMAIL,
             "ADMIN_PASSWORD": ADMIN_PASSWORD,
             "UWSGI_SOCKET": f"127.0.0.1:{self.socket_port}",
