@@ -106,5 +106,15 @@ class LastActiveAdmin(ApplicationError):
         )
 
 
+class ImportLineRefused(ApplicationError):
+    """A line of an uploaded file is past the bounds any real file keeps (its length, its fields):
+    the file is refused before more of it is read."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line} {message}")
+        self.line = line
+        self.message = message
+
+
 class MalformedImportFile(ApplicationError):
     """The uploaded file cannot be read as CSV text at all (not UTF-8, broken quoting)."""

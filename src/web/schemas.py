@@ -202,6 +202,9 @@ class Problem(BaseModel):
     status: int = Field(ge=400, le=599, examples=[422])
     detail: str
     errors: list[FieldError] | None = None
+    errorsOmitted: int | None = Field(  # noqa: N815 - the frontend's camelCase
+        None, description="How many errors past the first 50 were left out of `errors`."
+    )
     requestId: str | None = Field(None, description="Quote it when reporting a problem.")  # noqa: N815
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
@@ -19,7 +20,7 @@ from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.infrastructure.csv_codec import read_number_rows, write_number_rows
+from src.infrastructure.csv_codec import checked_head, read_number_rows, write_number_rows
 from src.infrastructure.import_job_store import chunked
 from src.web.auth import principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
@@ -138,7 +139,10 @@ def import_numbers() -> Response:
     request.max_content_length = served.settings.max_import_bytes
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        job = served.start_import_job(chunked(request.stream.read), mode, principal().id)
+        head = checked_head(request.stream)
+        job = served.start_import_job(
+            itertools.chain([head], chunked(request.stream.read)), mode, principal().id
+        )
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
