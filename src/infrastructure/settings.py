@@ -11,6 +11,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'number_inventory.sqlite3'}"
 DEFAULT_CURRENCIES = "U$=USD,R$=BRL,€=EUR"
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -41,6 +42,10 @@ class Settings:
     # environment it is required (None when unset: the app refuses to start, unless DEVELOPMENT=1,
     # when it makes one up); built in code, each Settings gets a random one.
     secret_key: str | None = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # The host names clients may address (Host, or X-Forwarded-Host behind nginx); any other is a
+    # 400, so that Location and Link never point at a host an attacker chose. ".example.com" also
+    # allows its subdomains. The default is a developer's machine; production names its own.
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     # A developer's machine (`make run`, the development compose file): a missing SECRET_KEY is made up.
     development: bool = False
     # CSV imports: their own body limit (other bodies keep MAX_BODY_BYTES).
@@ -74,6 +79,8 @@ class Settings:
             raise SettingsError("IMPORT_JOB_THRESHOLD_BYTES must be 0 (no jobs) or a size in bytes")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if not self.allowed_hosts or any(not host or "/" in host for host in self.allowed_hosts):
+            raise SettingsError("ALLOWED_HOSTS must be host names such as api.example.com,.example.com")
         if self.trust_proxy_headers < 0:
             raise SettingsError("TRUST_PROXY_HEADERS must be 0 (no proxy) or the number of proxies in front")
 
@@ -113,6 +120,10 @@ class Settings:
                 if origin.strip()
             ),
             trust_proxy_headers=_integer(env, "TRUST_PROXY_HEADERS", defaults.trust_proxy_headers),
+            allowed_hosts=tuple(
+                host.strip().lower() for host in (env.get("ALLOWED_HOSTS") or "").split(",") if host.strip()
+            )
+            or defaults.allowed_hosts,
         )
 
 

@@ -59,7 +59,12 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=settings.debug)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        DEBUG=settings.debug,
+        # Flask answers any other Host (after ProxyFix: X-Forwarded-Host) with a 400.
+        TRUSTED_HOSTS=list(settings.allowed_hosts),
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their order (NumberOut's keys)
     configure_logging(settings.log_level, settings.log_format, RequestIdFilter())
     app.extensions[EXTENSION_KEY] = build_inventory(settings)

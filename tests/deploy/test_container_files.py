@@ -74,6 +74,13 @@ def test_production_runs_no_debug_and_trusts_exactly_one_proxy() -> None:
     assert app.get("entrypoint") is None
 
 
+def test_only_nginx_shares_a_network_with_the_app_servers_uwsgi_socket() -> None:
+    prod = services("docker-compose.prod.yml")
+    networks = {name: set(service["networks"]) for name, service in prod.items()}
+    assert networks == {"nginx": {"edge"}, "app": {"edge", "data"}, "worker": {"data"}, "db": {"data"}}
+    assert prod["app"]["environment"]["ALLOWED_HOSTS"]
+
+
 def test_development_reloads_but_runs_no_debugger_console() -> None:
     app = services("docker-compose.yml")["app"]
     assert app["environment"]["FLASK_DEBUG"] == "1"  # the reloader
