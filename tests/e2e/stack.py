@@ -184,10 +184,34 @@ class AppServer(Process):
         return found[0]
 
 
+# The suite sends hundreds of requests and dozens of logins from one address within seconds: limits
+# it cannot reach, except where a test asks for production's (PRODUCTION_LIMITS).
+TEST_LIMITS = {
+    "LOGIN_RATE": "6000r/m",
+    "LOGIN_BURST": "1000",
+    "REQUEST_RATE": "10000r/s",
+    "REQUEST_BURST": "10000",
+    "CONNECTIONS_PER_CLIENT": "1000",
+}
+PRODUCTION_LIMITS = {  # docker-compose.prod.yml's defaults
+    "LOGIN_RATE": "10r/m",
+    "LOGIN_BURST": "5",
+    "REQUEST_RATE": "50r/s",
+    "REQUEST_BURST": "100",
+    "CONNECTIONS_PER_CLIENT": "50",
+}
+
+
 class Nginx(Process):
     """nginx with the deploy/ template rendered for this machine, running in the foreground."""
 
-    def __init__(self, workdir: Path, app_servers: list[AppServer], max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        app_servers: list[AppServer],
+        max_body_bytes: int,
+        limits: Mapping[str, str] = TEST_LIMITS,
+    ) -> None:
         # As root nginx's workers switch to an unprivileged user, which must reach the temp
         # directories nginx creates under its prefix (a request body over 16 KB is buffered there),
         # and pytest's base temp directory is root's alone: the prefix goes to the system's.
@@ -207,6 +231,7 @@ class Nginx(Process):
                     "APP_SERVERS": " ".join(f"server {server.socket_address};" for server in app_servers),
                     "MAX_BODY_BYTES": str(max_body_bytes),
                     "MAX_IMPORT_BYTES": str(Settings().max_import_bytes),  # the app servers' default
+                    **limits,
                 },
             )
         )

@@ -1,13 +1,20 @@
 """The edge as an attacker meets it: a raw uwsgi packet sent straight to an app server's socket
-(from where the database or the job worker stands, bypassing nginx) cannot make uWSGI load code."""
+(from where the database or the job worker stands, bypassing nginx) cannot make uWSGI load code;
+nginx with production's limits answers floods, bad requests and foreign hosts itself."""
 
 from __future__ import annotations
 
 import socket
 import struct
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.e2e.stack import AppServer
+import pytest
+
+from tests.e2e.fixtures import MAX_BODY_BYTES
+from tests.e2e.stack import PRODUCTION_LIMITS, AppServer, Nginx, Reply, call
 
 
 def uwsgi_packet(variables: dict[str, str]) -> bytes:
@@ -67,3 +74,80 @@ def test_a_uwsgi_packet_naming_a_file_to_load_runs_nothing(
         assert b"attacker app" not in answer, answer[:200]
     assert not marker.exists(), "uWSGI loaded and ran a file a raw packet named"
     assert server.running()
+
+
+@pytest.fixture
+def production_nginx(workdir: Path, app_servers: list[AppServer]) -> Iterator[Nginx]:
+    """nginx in front of the suite's app servers with production's rate limits."""
+    proxy = Nginx(workdir, app_servers, MAX_BODY_BYTES, limits=PRODUCTION_LIMITS)
+    try:
+        proxy.start()
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Content-Security-Policy")
+
+
+def assert_nginx_problem(reply: Reply, status: int) -> None:
+    assert reply.status == status, reply.body
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.body["status"] == status  # type: ignore[index]
+    for header in SECURITY_HEADERS:
+        assert header in reply.headers, header
+
+
+def test_thirty_rapid_logins_from_one_client_get_429_while_the_rest_stays_fast(
+    production_nginx: Nginx, admin_token: str
+) -> None:
+    login = {"email": "nobody@e2e.example", "password": "a wrong guess!"}
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        replies = list(
+            pool.map(lambda _: call("POST", f"{production_nginx.url}/api/v1/auth/tokens", login), range(30))
+        )
+    refused = [reply for reply in replies if reply.status == 429]
+    assert len(refused) >= 30 - 1 - 5  # the rate's first and the burst's five reach the app
+    assert_nginx_problem(refused[0], 429)
+    assert int(refused[0].headers["Retry-After"]) >= 1
+
+    started = time.perf_counter()
+    listed = call("GET", f"{production_nginx.url}/api/v1/numbers", token=admin_token)
+    assert listed.status == 200
+    assert time.perf_counter() - started < 2
+
+
+def test_nginx_answers_a_bad_request_and_an_overlong_url_as_problems_with_security_headers(
+    production_nginx: Nginx,
+) -> None:
+    assert_nginx_problem(call("GET", f"{production_nginx.url}/api/v1/numbers?q={'9' * 9000}"), 414)
+    host, port = production_nginx.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBroken header line\r\n\r\n")
+        answer = connection.recv(65536).decode(errors="replace")
+    head, _, body = answer.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400")
+    assert "Content-Type: application/problem+json" in head
+    assert all(f"{header}:" in head for header in SECURITY_HEADERS)
+    assert '"status":400' in body
+
+
+def test_through_nginx_a_foreign_host_is_a_400_and_the_forwarded_port_is_not_the_clients(
+    production_nginx: Nginx, supervisor_token: str
+) -> None:
+    refused = call(
+        "GET",
+        f"{production_nginx.url}/api/v1/numbers",
+        headers={"Host": "evil.example"},
+        token=supervisor_token,
+    )
+    assert refused.status == 400
+    listed = call(
+        "GET",
+        f"{production_nginx.url}/api/v1/numbers",
+        headers={"X-Forwarded-Port": "6666"},
+        token=supervisor_token,
+    )
+    assert listed.status == 200
+    assert ":6666" not in listed.headers["Link"]
+    assert f"{production_nginx.url}/api/v1/numbers" in listed.headers["Link"]
