@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -210,7 +211,7 @@ class Nginx(Process):
         workdir: Path,
         app_servers: list[AppServer],
         max_body_bytes: int,
-        limits: Mapping[str, str] = TEST_LIMITS,
+        template_values: Mapping[str, str] = TEST_LIMITS,
     ) -> None:
         # As root nginx's workers switch to an unprivileged user, which must reach the temp
         # directories nginx creates under its prefix (a request body over 16 KB is buffered there),
@@ -222,16 +223,23 @@ class Nginx(Process):
         )
         super().__init__("nginx", workdir / f"{self.prefix.name}.log")
         self.port = free_port()
+        self.tls_port = free_port()
+        certificate, key = self_signed_certificate(self.prefix)
         self.config = self.prefix / "nginx.conf"
         self.config.write_text(
             render_nginx_template(
                 NGINX_TEMPLATE.read_text(),
                 {
                     "NGINX_LISTEN": f"127.0.0.1:{self.port}",
+                    "NGINX_TLS_LISTEN": f"127.0.0.1:{self.tls_port}",
+                    "TLS_CERTIFICATE": str(certificate),
+                    "TLS_CERTIFICATE_KEY": str(key),
+                    "PUBLIC_HTTPS_PORT": str(self.tls_port),
+                    "HTTP_TO_HTTPS": "off",
                     "APP_SERVERS": " ".join(f"server {server.socket_address};" for server in app_servers),
                     "MAX_BODY_BYTES": str(max_body_bytes),
                     "MAX_IMPORT_BYTES": str(Settings().max_import_bytes),  # the app servers' default
-                    **limits,
+                    **template_values,
                 },
             )
         )
@@ -242,6 +250,10 @@ class Nginx(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
 
     def command(self, *extra: str) -> list[str]:
         nginx = require_program("nginx", "install it (Debian: apt-get install nginx; .ci/run does it)")
@@ -278,6 +290,22 @@ class Nginx(Process):
                 shutil.rmtree(self.prefix, ignore_errors=True)
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 and localhost (what a real one replaces: docs/security.md)."""
+    certificate, key = directory / "tls.crt", directory / "tls.key"
+    openssl = require_program("openssl", "install it (Debian: apt-get install openssl)")
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(key), "-out", str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return certificate, key
+
+
 def render_nginx_template(template: str, values: Mapping[str, str]) -> str:
     """Fill the template's placeholders as the nginx image's envsubst step does; a placeholder
     with no value is an error here rather than an empty directive."""
@@ -306,6 +334,17 @@ def wait_for_http(url: str, process: Process, timeout: float = START_TIMEOUT_SEC
     raise process.failure(f"did not answer {url} within {timeout} s")
 
 
+# The suite's nginx serves a certificate made for the run (self_signed_certificate): trusted as is.
+SUITE_TLS = ssl.create_default_context()
+SUITE_TLS.check_hostname = False
+SUITE_TLS.verify_mode = ssl.CERT_NONE
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -319,16 +358,20 @@ def call(
     body: object = None,
     headers: Mapping[str, str] | None = None,
     token: str | None = None,
+    follow_redirects: bool = True,
 ) -> Reply:
     """One HTTP request, with a bearer token when given; an error status is a Reply too, not an
-    exception."""
+    exception. HTTPS trusts the suite's own throwaway certificates."""
     data = None if body is None else json.dumps(body).encode()
     sent = {"Content-Type": "application/json"} if data is not None else {}
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers={**sent, **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=SUITE_TLS)]
+        if not follow_redirects:
+            handlers.append(_NoRedirects())
+        with urllib.request.build_opener(*handlers).open(request, timeout=15) as response:
             raw, status, got = response.read(), response.status, response.headers
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers

@@ -4,6 +4,7 @@ nginx with production's limits answers floods, bad requests and foreign hosts it
 
 from __future__ import annotations
 
+import http.client
 import socket
 import struct
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fixtures import MAX_BODY_BYTES
-from tests.e2e.stack import PRODUCTION_LIMITS, AppServer, Nginx, Reply, call
+from tests.e2e.stack import PRODUCTION_LIMITS, SUITE_TLS, AppServer, Nginx, Reply, call
 
 
 def uwsgi_packet(variables: dict[str, str]) -> bytes:
@@ -78,8 +79,9 @@ def test_a_uwsgi_packet_naming_a_file_to_load_runs_nothing(
 
 @pytest.fixture
 def production_nginx(workdir: Path, app_servers: list[AppServer]) -> Iterator[Nginx]:
-    """nginx in front of the suite's app servers with production's rate limits."""
-    proxy = Nginx(workdir, app_servers, MAX_BODY_BYTES, limits=PRODUCTION_LIMITS)
+    """nginx in front of the suite's app servers as in production: its rate limits, HTTP
+    redirected to HTTPS (with the suite's throwaway certificate)."""
+    proxy = Nginx(workdir, app_servers, MAX_BODY_BYTES, {**PRODUCTION_LIMITS, "HTTP_TO_HTTPS": "on"})
     try:
         proxy.start()
         yield proxy
@@ -104,7 +106,9 @@ def test_thirty_rapid_logins_from_one_client_get_429_while_the_rest_stays_fast(
     login = {"email": "nobody@e2e.example", "password": "a wrong guess!"}
     with ThreadPoolExecutor(max_workers=10) as pool:
         replies = list(
-            pool.map(lambda _: call("POST", f"{production_nginx.url}/api/v1/auth/tokens", login), range(30))
+            pool.map(
+                lambda _: call("POST", f"{production_nginx.https_url}/api/v1/auth/tokens", login), range(30)
+            )
         )
     refused = [reply for reply in replies if reply.status == 429]
     assert len(refused) >= 30 - 1 - 5  # the rate's first and the burst's five reach the app
@@ -112,7 +116,7 @@ def test_thirty_rapid_logins_from_one_client_get_429_while_the_rest_stays_fast(
     assert int(refused[0].headers["Retry-After"]) >= 1
 
     started = time.perf_counter()
-    listed = call("GET", f"{production_nginx.url}/api/v1/numbers", token=admin_token)
+    listed = call("GET", f"{production_nginx.https_url}/api/v1/numbers", token=admin_token)
     assert listed.status == 200
     assert time.perf_counter() - started < 2
 
@@ -120,7 +124,7 @@ def test_thirty_rapid_logins_from_one_client_get_429_while_the_rest_stays_fast(
 def test_nginx_answers_a_bad_request_and_an_overlong_url_as_problems_with_security_headers(
     production_nginx: Nginx,
 ) -> None:
-    assert_nginx_problem(call("GET", f"{production_nginx.url}/api/v1/numbers?q={'9' * 9000}"), 414)
+    assert_nginx_problem(call("GET", f"{production_nginx.https_url}/api/v1/numbers?q={'9' * 9000}"), 414)
     host, port = production_nginx.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nBroken header line\r\n\r\n")
@@ -135,19 +139,48 @@ def test_nginx_answers_a_bad_request_and_an_overlong_url_as_problems_with_securi
 def test_through_nginx_a_foreign_host_is_a_400_and_the_forwarded_port_is_not_the_clients(
     production_nginx: Nginx, supervisor_token: str
 ) -> None:
-    refused = call(
-        "GET",
-        f"{production_nginx.url}/api/v1/numbers",
-        headers={"Host": "evil.example"},
-        token=supervisor_token,
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", production_nginx.tls_port, timeout=10, context=SUITE_TLS
     )
+    connection.request(
+        "GET",
+        "/api/v1/numbers",
+        headers={"Host": "evil.example", "Authorization": f"Bearer {supervisor_token}"},
+    )
+    refused = connection.getresponse()
     assert refused.status == 400
+    assert "evil.example" not in (refused.getheader("Link") or "")
+    connection.close()
+
     listed = call(
         "GET",
-        f"{production_nginx.url}/api/v1/numbers",
+        f"{production_nginx.https_url}/api/v1/numbers",
         headers={"X-Forwarded-Port": "6666"},
         token=supervisor_token,
     )
     assert listed.status == 200
     assert ":6666" not in listed.headers["Link"]
-    assert f"{production_nginx.url}/api/v1/numbers" in listed.headers["Link"]
+    assert f"{production_nginx.https_url}/api/v1/numbers" in listed.headers["Link"]
+
+
+def test_https_works_with_hsts_and_plain_http_is_redirected_to_it(
+    production_nginx: Nginx, supervisor_token: str
+) -> None:
+    over_tls = call("GET", f"{production_nginx.https_url}/api/v1/numbers", token=supervisor_token)
+    assert over_tls.status == 200
+    assert over_tls.headers["Strict-Transport-Security"].startswith("max-age=")
+    created = call(
+        "POST",
+        f"{production_nginx.https_url}/api/v1/numbers",
+        {"value": "+12125550199", "monthyPrice": "1", "setupPrice": "2", "currency": "U$"},
+        token=supervisor_token,
+    )
+    assert created.status == 201, created.body
+    assert created.headers["Location"].startswith(f"{production_nginx.https_url}/api/v1/numbers/")
+    call("DELETE", created.headers["Location"], token=supervisor_token)
+
+    redirected = call("GET", f"{production_nginx.url}/api/v1/numbers?page=2", follow_redirects=False)
+    assert redirected.status == 308
+    assert redirected.headers["Location"] == f"{production_nginx.https_url}/api/v1/numbers?page=2"
+    assert "Strict-Transport-Security" not in redirected.headers
+    assert call("GET", f"{production_nginx.url}/healthz").status == 200  # health checks stay on HTTP
