@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import procrastinate.testing
 import pytest
 
 from src.application.import_jobs import (
@@ -19,7 +20,7 @@ from src.application.number_fields import NumberData
 from src.application.results import UserResult
 from src.domain.errors import DomainError
 from src.domain.users import Role
-from src.infrastructure.job_queue import healthy
+from src.infrastructure.job_queue import PURGE_TASK, build_job_app, healthy
 from tests.factories import nth_phone_number
 from tests.fakes import FakeImportJobStore, FakeUnitOfWork
 from tests.unit.test_import_numbers import CURRENCIES
@@ -165,3 +166,19 @@ def test_the_worker_health_check_wants_a_recent_heartbeat(tmp_path: Path) -> Non
     mtime = heartbeat.stat().st_mtime
     assert healthy(heartbeat, now=mtime + 5)
     assert not healthy(heartbeat, now=mtime + 60)
+
+
+def test_the_workers_purge_stale_records_every_quarter_of_an_hour() -> None:
+    purged: list[str] = []
+    app = build_job_app(
+        procrastinate.testing.InMemoryConnector(), lambda _job_id: None, lambda: purged.append("x")
+    )
+    task = app.tasks[PURGE_TASK]
+    assert [
+        periodic.cron for periodic in app.periodic_registry.periodic_tasks.values() if periodic.task is task
+    ] == ["*/15 * * * *"]
+    task(timestamp=0)
+    assert purged == ["x"]
+    assert (
+        PURGE_TASK not in build_job_app(procrastinate.testing.InMemoryConnector(), lambda _job_id: None).tasks
+    )
