@@ -38,6 +38,7 @@ START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 40  # above uwsgi.ini's worker-reload-mercy: a graceful stop may take that long
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # The first admin, made by the app servers from ADMIN_EMAIL/ADMIN_PASSWORD as in a container.
+SUITE_SECRET_KEY = secrets.token_urlsafe(32)
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e-admin-password"
 # Imports over this run as jobs in the stack: the Postman collection sends one just over it, while
@@ -129,8 +130,8 @@ class AppServer(Process):
             "DATABASE_URL": database_url,
             "DATABASE_WAIT_SECONDS": "20",
             "TRUST_PROXY_HEADERS": "1",
-            # One key for every worker of the stack: a cursor signed by one is read by another.
-            "SECRET_KEY": secrets.token_urlsafe(32),
+            # One key for every app server and worker: a cursor signed by one is read by another.
+            "SECRET_KEY": SUITE_SECRET_KEY,
             "ADMIN_EMAIL": ADMIN_EMAIL,
             "ADMIN_PASSWORD": ADMIN_PASSWORD,
             "UWSGI_SOCKET": f"127.0.0.1:{self.socket_port}",
