@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -33,6 +35,7 @@ from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
 from src.application.ports import UnitOfWork
+from src.application.purge_stale_records import PurgeStaleRecords
 from src.application.replace_number import ReplaceNumber
 from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
@@ -45,9 +48,10 @@ from src.infrastructure.job_queue import HEARTBEAT_FILE, enqueuer, run_worker, w
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.number_reader import SqlAlchemyNumberReader
 from src.infrastructure.orm import start_mappers
+from src.infrastructure.password_check import ZxcvbnPasswordCheck
 from src.infrastructure.passwords import WerkzeugPasswordHasher
 from src.infrastructure.repositories import SqlAlchemyTokenHolders
-from src.infrastructure.settings import Settings
+from src.infrastructure.settings import Settings, SettingsError
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.app import create_web_app
 from src.web.csv_codec import ChunkStream, read_number_rows
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = create_web_app(served)
     app.extensions[ENGINE_KEY] = engine
     create_first_admin(served, settings)
+    if engine.dialect.name == "sqlite":
+        purge_stale_records(served)
     return app
 
 
@@ -90,6 +96,34 @@ def create_first_admin(served: Inventory, settings: Settings) -> None:
         logger.warning("the database is not reachable yet: the first admin was not created")
 
 
+def purge_stale_records(served: Inventory) -> None:
+    """SQLite runs no job queue, so stale tokens and login windows are purged at each start (and by
+    `flask purge`); on PostgreSQL a periodic job of the workers does it."""
+    try:
+        purged = served.purge_stale_records()
+        logger.info(
+            "purged %s tokens and %s login-attempt windows", purged.tokens, purged.login_attempt_windows
+        )
+    except StorageUnavailable:
+        logger.warning("the database is not reachable yet: nothing was purged")
+
+
+def cursor_key(settings: Settings) -> str:
+    """SECRET_KEY, which production must set: a default would be public, and cursors forgeable."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.development:
+        raise SettingsError(
+            "SECRET_KEY is not set: give it a long random value (on a developer's machine, "
+            "DEVELOPMENT=1 makes one up for each start)"
+        )
+    logger.warning(
+        "SECRET_KEY is not set: made up a random one for this process (DEVELOPMENT=1); "
+        "keyset cursors will not survive a restart"
+    )
+    return secrets.token_urlsafe(32)
+
+
 def build_inventory(settings: Settings, engine: Engine | None = None) -> Inventory:
     start_mappers()
     engine = engine or create_database_engine(settings.database_url)
@@ -99,6 +133,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
     on_postgresql = engine.dialect.name == "postgresql"
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
+    password_check = ZxcvbnPasswordCheck()
     reader = SqlAlchemyNumberReader(read_engine, engine, currencies)
     authorize_request = AuthorizeRequest(SqlAlchemyTokenHolders(read_engine), utc_now)
 
@@ -123,9 +158,10 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         job_store, import_numbers, lambda chunks: read_number_rows(ChunkStream(chunks))
     )
     jobs_enabled = on_postgresql and settings.import_job_threshold_bytes > 0
+    purge = PurgeStaleRecords(uow, utc_now)
 
     def run_import_worker(concurrency: int, heartbeat_file: Path | None) -> None:
-        app = worker_app(settings.database_url, run_import_job)
+        app = worker_app(settings.database_url, run_import_job, purge)
         asyncio.run(run_worker(app, concurrency, heartbeat_file or HEARTBEAT_FILE))
 
     def dispose() -> None:
@@ -135,7 +171,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
     return Inventory(
         settings=web_settings(settings),
         currencies=currencies,
-        cursors=CursorCodec(settings.secret_key),
+        cursors=CursorCodec(cursor_key(settings)),
         create_number=CreateNumber(
             uow,
             currencies,
@@ -158,12 +194,14 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         authorize_request=authorize_request,
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
-        create_user=CreateUser(uow, hasher),
+        change_password=ChangePassword(uow, hasher, password_check, utc_now),
+        purge_stale_records=purge,
+        create_user=CreateUser(uow, hasher, password_check),
         list_users=ListUsers(read_uow),
         get_user=GetUser(read_uow),
         update_user=UpdateUser(uow, utc_now),
         delete_user=DeleteUser(uow),
-        ensure_first_admin=EnsureFirstAdmin(uow, hasher),
+        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check),
         check_storage=lambda: ping(engine),
         seed_demo=lambda count: seed_numbers(demo_numbers(count, currencies.codes)),
         run_worker=run_import_worker if on_postgresql else None,
@@ -181,6 +219,7 @@ def web_settings(settings: Settings) -> WebSettings:
         import_job_threshold_bytes=settings.import_job_threshold_bytes,
         cors_origins=settings.cors_origins,
         trust_proxy_headers=settings.trust_proxy_headers,
+        allowed_hosts=tuple(settings.allowed_hosts),
         debug=settings.debug,
     )
 

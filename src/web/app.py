@@ -22,7 +22,12 @@ from src.web.request_ids import register_request_ids
 def create_web_app(served: Inventory) -> Flask:
     settings = served.settings
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=settings.debug)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        DEBUG=settings.debug,
+        # Flask answers any other Host (after ProxyFix: X-Forwarded-Host) with a 400.
+        TRUSTED_HOSTS=list(settings.allowed_hosts),
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their order
     app.extensions[EXTENSION_KEY] = served
     register_request_ids(app)

@@ -44,6 +44,15 @@ def worker_command(concurrency: int, heartbeat_file: Path | None) -> None:
     run_worker(concurrency, heartbeat_file)
 
 
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete expired and revoked tokens and ended login-attempt windows. On PostgreSQL the workers
+    do it every quarter of an hour; on SQLite the app does it when it starts, or run this."""
+    purged = inventory().purge_stale_records()
+    click.echo(f"purged {purged.tokens} tokens and {purged.login_attempt_windows} login-attempt windows")
+
+
 @click.group("users")
 def users_group() -> None:
     """Manage user accounts from the command line."""
@@ -63,4 +72,5 @@ def create_user_command(email: str, role: str) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(purge_command)
     app.cli.add_command(users_group)

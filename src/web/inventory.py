@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -25,6 +26,7 @@ from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
+from src.application.purge_stale_records import PurgeStaleRecords
 from src.application.replace_number import ReplaceNumber
 from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
@@ -47,6 +49,7 @@ class WebSettings:
     import_job_threshold_bytes: int
     cors_origins: tuple[str, ...]
     trust_proxy_headers: int
+    allowed_hosts: tuple[str, ...]
     debug: bool
 
 
@@ -71,6 +74,8 @@ class Inventory:
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken
+    change_password: ChangePassword
+    purge_stale_records: PurgeStaleRecords
     create_user: CreateUser
     list_users: ListUsers
     get_user: GetUser
