@@ -137,6 +137,38 @@ def test_an_admin_manages_users(admin_client: FlaskClient, anonymous_client: Fla
     assert admin_client.get(f"/api/v1/users/{user['id']}").status_code == 404
 
 
+def test_reactivating_a_user_does_not_bring_back_their_old_token(
+    admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    created = admin_client.post(
+        "/api/v1/users", json={"email": "bo@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    user_url = f"/api/v1/users/{created.json['id']}"
+    old = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'bo@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert admin_client.patch(user_url, json={"active": False}).json["active"] is False
+    assert admin_client.patch(user_url, json={"active": True}).json["active"] is True
+    refused = anonymous_client.get(NUMBERS, headers=old)
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    new = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'bo@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert anonymous_client.get("/api/v1/auth/me", headers=new).json["email"] == "bo@example.com"
+
+
+def test_a_user_made_inactive_in_the_store_is_401_with_a_still_unrevoked_token(
+    viewer_client: FlaskClient, engine: Engine
+) -> None:
+    assert viewer_client.get(NUMBERS).status_code == 200
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET active = false"))
+    refused = viewer_client.get(NUMBERS)
+    assert refused.status_code == 401
+    assert refused.json["type"].endswith("unauthenticated")
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -168,6 +168,34 @@ def test_deactivating_a_user_revokes_their_tokens(
         log_in(uow, hasher, clock, "ana@example.com")
 
 
+def test_a_token_of_a_deactivated_user_stays_revoked_once_they_are_reactivated(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    old_token = log_in(uow, hasher, clock, "ana@example.com")
+    UpdateUser(uow, clock)(UserChanges(user_id, active=False))
+    UpdateUser(uow, clock)(UserChanges(user_id, active=True))
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(old_token, Permission.READ_NUMBERS)
+    new_token = log_in(uow, hasher, clock, "ana@example.com")
+    assert AuthorizeRequest(uow, clock)(new_token, Permission.READ_NUMBERS).id == user_id
+
+
+def test_an_inactive_users_unrevoked_token_is_unauthenticated_not_forbidden(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    """However the user came to be inactive (a change made straight in the store, a token issued
+    in a race with the deactivation), their token no longer says who is asking: 401, not 403."""
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    user = uow.users.get(user_id)
+    assert user is not None
+    user.active = False
+    with pytest.raises(Unauthenticated) as raised:
+        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+    assert raised.value.token_given is True
+
+
 @pytest.mark.parametrize("password", ["wrong password", ""])
 def test_a_wrong_password_is_refused(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, password: str
