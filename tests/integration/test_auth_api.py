@@ -75,10 +75,15 @@ def test_a_supervisor_does_every_number_operation_but_not_users(client: FlaskCli
     created = client.post(NUMBERS, json=EXAMPLE)
     assert created.status_code == 201
     url = f"{NUMBERS}/{created.json['id']}"  # type: ignore[index]
-    assert client.put(url, json={**EXAMPLE, "setupPrice": "9"}).status_code == 200
-    assert client.patch(url, json={"setupPrice": "8"}).status_code == 200
+    replaced = client.put(url, json={**EXAMPLE, "setupPrice": "9"})
+    assert (replaced.status_code, client.get(url).json["setupPrice"]) == (200, "9.00")  # type: ignore[index]
+    patched = client.patch(url, json={"setupPrice": "8"})
+    assert (patched.status_code, client.get(url).json["setupPrice"]) == (200, "8.00")  # type: ignore[index]
     assert client.delete(url).status_code == 204
-    assert client.get("/api/v1/users").status_code == 403
+    assert client.get(url).status_code == 404
+    refused = client.get("/api/v1/users")
+    assert refused.status_code == 403
+    assert refused.json["type"].endswith(":forbidden")  # type: ignore[index]
 
 
 def test_log_in_use_the_token_and_log_out(
@@ -227,7 +232,11 @@ def test_bad_fields_are_named_with_the_fields_the_body_has(
 def test_a_second_user_with_the_same_email_is_409(admin_client: FlaskClient) -> None:
     body = {"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
     assert admin_client.post("/api/v1/users", json=body).status_code == 201
-    assert admin_client.post("/api/v1/users", json={**body, "email": "ANA@example.com"}).status_code == 409
+    second = admin_client.post("/api/v1/users", json={**body, "email": "ANA@example.com", "role": "admin"})
+    assert second.status_code == 409
+    assert second.json["type"].endswith(":user-already-exists")  # type: ignore[index]
+    anas = [user for user in admin_client.get("/api/v1/users").json if user["email"] == "ana@example.com"]  # type: ignore[union-attr]
+    assert [user["role"] for user in anas] == ["viewer"]
 
 
 def test_the_last_active_admin_stays(admin_client: FlaskClient) -> None:

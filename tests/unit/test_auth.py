@@ -11,6 +11,7 @@ from src.application.create_user import CreateUser, NewUser
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.errors import (
+    DuplicateRecord,
     Forbidden,
     InvalidCredentials,
     LastActiveAdmin,
@@ -278,3 +279,22 @@ def test_the_first_admin_is_made_only_on_an_empty_install(
     assert ensure("root@example.com", PASSWORD) is True
     assert ensure("other@example.com", PASSWORD) is False
     assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]
+
+
+def test_a_user_created_by_a_racing_request_meanwhile_is_409(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    """The email was free when looked up; another request stored it before this commit."""
+    uow.commit_error = DuplicateRecord("users_email_key")
+    with pytest.raises(UserAlreadyExists) as raised:
+        add_user(uow, hasher, "ana@example.com", "viewer")
+    assert "ana@example.com" in str(raised.value)
+    assert uow.users.list() == []  # rolled back
+
+
+def test_the_first_admin_made_by_a_racing_replica_meanwhile_is_not_made_twice(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    uow.commit_error = DuplicateRecord("users_email_key")
+    assert EnsureFirstAdmin(uow, hasher)("root@example.com", PASSWORD) is False
+    assert uow.users.list() == []
