@@ -19,7 +19,7 @@ from src.domain.errors import InvalidFields
 from src.domain.numbers import Number
 from src.domain.users import Permission, Role
 from tests.factories import NumberFactory
-from tests.fakes import FakeNumberRepository, FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import FakeNumberRepository, FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -61,7 +61,9 @@ def test_a_page_from_the_exact_end_on_is_not_asked_of_the_store() -> None:
 
 
 def add_user(uow: FakeUnitOfWork, role: str = "supervisor") -> int:
-    return CreateUser(uow, FakePasswordHasher())(NewUser("ana@example.com", PASSWORD, role)).id
+    return CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(
+        NewUser("ana@example.com", PASSWORD, role)
+    ).id
 
 
 class Clock:
@@ -118,7 +120,7 @@ def test_a_password_that_is_no_string_is_a_wrong_password() -> None:
             log_in(uow, clock, password=password)
 
 
-def test_failures_count_per_email() -> None:
+def test_guesses_at_one_account_do_not_throttle_a_login_to_another() -> None:
     uow, clock = FakeUnitOfWork(), Clock()
     add_user(uow)
     for _ in range(5):

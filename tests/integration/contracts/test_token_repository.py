@@ -87,3 +87,47 @@ def test_deleting_a_user_deletes_their_tokens(store: UnitOfWork) -> None:
     with store as uow:
         assert uow.tokens.get("a" * 64) is None
         assert uow.tokens.get_with_holder("a" * 64) is None
+
+
+def test_purging_deletes_the_expired_and_the_revoked_tokens_only(store: UnitOfWork) -> None:
+    ana = user_with_tokens(store, "ana@example.com")
+    with store as uow:
+        for token_hash, expires_at in (
+            ("a" * 64, T0),  # expires at the very moment of the purge
+            ("b" * 64, T0 - timedelta(hours=1)),
+            ("c" * 64, T0 + timedelta(seconds=1)),
+            ("d" * 64, T0 + timedelta(hours=1)),
+        ):
+            uow.tokens.add(AccessToken(token_hash, ana, expires_at))
+        uow.commit()
+    with store as uow:
+        uow.tokens.revoke_all_of(ana, T0 - timedelta(hours=2), keep="c" * 64)
+        uow.commit()
+    with store as uow:
+        assert uow.tokens.purge(T0) == 3
+        uow.commit()
+    with store as uow:
+        assert [uow.tokens.get(h) is not None for h in ("a" * 64, "b" * 64, "c" * 64, "d" * 64)] == [
+            False,
+            False,
+            True,
+            False,
+        ]
+        assert uow.tokens.purge(T0) == 0
+
+
+def test_an_uncommitted_purge_is_undone(store: UnitOfWork) -> None:
+    user_with_tokens(store, "ana@example.com", "a" * 64)
+    with store as uow:
+        assert uow.tokens.purge(T0 + timedelta(days=1)) == 1
+    with store as uow:
+        assert uow.tokens.get("a" * 64) is not None
+
+
+def test_revoking_all_but_one_keeps_that_one_live(store: UnitOfWork) -> None:
+    ana = user_with_tokens(store, "ana@example.com", "a" * 64, "b" * 64)
+    with store as uow:
+        uow.tokens.revoke_all_of(ana, T0, keep="b" * 64)
+        uow.commit()
+    with store as uow:
+        assert [uow.tokens.get(h).revoked_at for h in ("a" * 64, "b" * 64)] == [T0, None]  # type: ignore[union-attr]
