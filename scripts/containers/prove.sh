@@ -129,6 +129,9 @@ production_stack() {
     ADMIN_EMAIL=admin@ci.example
     ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
     HTTP_PORT=$(free_port)
+    # The collection's large import (a little over 2 MiB) must run as a job, as in the e2e stack
+    # (tests/e2e/stack.py) that the collection is written for.
+    export IMPORT_JOB_THRESHOLD_BYTES=$((2 * 1024 * 1024))
     nice "${prod[@]}" build app
     "${prod[@]}" up --detach --scale app=2 --wait --wait-timeout 300
 
