@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord
@@ -15,10 +18,12 @@ from src.application.number_listing import Count, Listing, NumberFilter, Positio
 from src.application.ports import (
     ALL_BY_ID,
     NO_FILTER,
+    AttemptWindow,
     IdempotencyRepository,
-    LoginFailureRepository,
+    LoginAttemptRepository,
     NewNumber,
     NumberRepository,
+    PasswordCheck,
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
@@ -29,8 +34,45 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
+_Saved = tuple[dict[str, Any], dict[int, dict[str, Any]]]
 
-class FakeNumberRepository(NumberRepository):
+
+def _fields_of(entity: object) -> dict[str, Any]:
+    """An entity's own attributes (not those SQLAlchemy's mapping adds when a test started it)."""
+    return {name: value for name, value in vars(entity).items() if not name.startswith("_sa_")}
+
+
+class _Transactional:
+    """A fake repository whose state a FakeUnitOfWork can save and put back.
+
+    `_containers` name its attributes that hold what is stored (dicts and lists); the entities in
+    them are saved field by field, and put back into the same objects."""
+
+    _containers: tuple[str, ...] = ()
+
+    def saved(self) -> _Saved:
+        containers = {name: copy.copy(getattr(self, name)) for name in self._containers}
+        entities = {id(entity): _fields_of(entity) for entity in self._entities(containers)}
+        return containers, entities
+
+    def restore(self, saved: _Saved) -> None:
+        containers, entities = saved
+        for name, container in containers.items():
+            setattr(self, name, copy.copy(container))
+        for entity in self._entities(containers):
+            vars(entity).update(entities[id(entity)])
+
+    @staticmethod
+    def _entities(containers: dict[str, Any]) -> list[object]:
+        values: list[object] = []
+        for container in containers.values():
+            values.extend(container.values() if isinstance(container, dict) else container)
+        return [value for value in values if hasattr(value, "__dict__")]
+
+
+class FakeNumberRepository(NumberRepository, _Transactional):
+    _containers = ("_numbers",)
+
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
         self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
@@ -94,25 +136,30 @@ class FakeNumberRepository(NumberRepository):
         return len(values) != len(set(values))
 
 
-class FakeIdempotencyRepository(IdempotencyRepository):
-    def __init__(self) -> None:
-        self.records: dict[str, IdempotencyRecord] = {}
+class FakeIdempotencyRepository(IdempotencyRepository, _Transactional):
+    _containers = ("records",)
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
-        record = self.records.get(key)
+    def __init__(self) -> None:
+        self.records: dict[tuple[int, str], IdempotencyRecord] = {}
+
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
+        record = self.records.get((owner_id, key))
         return record if record is not None and record.expires_at > now else None
 
     def add(self, record: IdempotencyRecord, now: datetime) -> None:
         self.records = {key: kept for key, kept in self.records.items() if kept.expires_at > now}
-        if record.key in self.records:
+        if (record.owner_id, record.key) in self.records:
             raise DuplicateRecord(f"idempotency key {record.key!r}")
-        self.records[record.key] = record
+        self.records[(record.owner_id, record.key)] = record
 
 
-class FakeUserRepository(UserRepository):
+class FakeUserRepository(UserRepository, _Transactional):
+    _containers = ("_users",)
+
     def __init__(self) -> None:
         self._users: dict[int, User] = {}
         self._next_id = 1
+        self.tokens: FakeTokenRepository | None = None  # whose tokens go with a deleted user
 
     def add(self, user: User) -> None:
         if self.get_by_email(user.email) is not None:
@@ -139,9 +186,13 @@ class FakeUserRepository(UserRepository):
     def delete(self, user: User) -> None:
         assert user.id is not None
         del self._users[user.id]
+        if self.tokens is not None:
+            self.tokens.forget_all_of(user.id)
 
 
-class FakeTokenRepository(TokenRepository):
+class FakeTokenRepository(TokenRepository, _Transactional):
+    _containers = ("tokens",)
+
     def __init__(self, users: FakeUserRepository) -> None:
         self.tokens: dict[str, AccessToken] = {}
         self._users = users
@@ -157,24 +208,59 @@ class FakeTokenRepository(TokenRepository):
         user = None if token is None else self._users.get(token.user_id)
         return None if token is None or user is None else (token, user)
 
-    def revoke_all_of(self, user_id: int, now: datetime) -> None:
+    def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
         for token in self.tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
+            if token.user_id == user_id and token.revoked_at is None and token.token_hash != keep:
                 token.revoked_at = now
 
+    def forget_all_of(self, user_id: int) -> None:
+        self.tokens = {key: token for key, token in self.tokens.items() if token.user_id != user_id}
 
-class FakeLoginFailureRepository(LoginFailureRepository):
+    def purge(self, now: datetime) -> int:
+        dead = [key for key, token in self.tokens.items() if token.expires_at <= now or token.revoked_at]
+        for key in dead:
+            del self.tokens[key]
+        return len(dead)
+
+
+class FakeLoginAttemptRepository(LoginAttemptRepository, _Transactional):
+    _containers = ("windows",)
+
     def __init__(self) -> None:
-        self.failures: list[tuple[str, datetime]] = []
+        self.windows: dict[str, AttemptWindow] = {}
 
-    def record(self, email: str, at: datetime) -> None:
-        self.failures.append((email, at))
+    def count(self, key: str, now: datetime, window: timedelta) -> AttemptWindow:
+        current = self.windows.get(key)
+        if current is None or current.started_at <= now - window:
+            counted = AttemptWindow(1, now)
+        else:
+            counted = AttemptWindow(current.attempts + 1, current.started_at)
+        self.windows[key] = counted
+        return counted
 
-    def since(self, email: str, start: datetime) -> Sequence[datetime]:
-        return [at for who, at in self.failures if who == email and at > start]
+    def forgive(self, key: str) -> None:
+        current = self.windows.get(key)
+        if current is not None and current.attempts > 0:
+            self.windows[key] = AttemptWindow(current.attempts - 1, current.started_at)
 
-    def clear(self, email: str) -> None:
-        self.failures = [(who, at) for who, at in self.failures if who != email]
+    def clear(self, key: str) -> None:
+        self.windows.pop(key, None)
+
+    def purge(self, started_before: datetime) -> int:
+        stale = [key for key, window in self.windows.items() if window.started_at < started_before]
+        for key in stale:
+            del self.windows[key]
+        return len(stale)
+
+
+class FakePasswordCheck(PasswordCheck):
+    """Knows a few common passwords, and that a password spelling out a hint is guessable."""
+
+    COMMON = frozenset({"1234567890", "password12", "qwertyuiop"})
+
+    def is_guessable(self, password: str, hints: Sequence[str]) -> bool:
+        lowered = password.lower()
+        return lowered in self.COMMON or any(hint.lower() in lowered for hint in hints if hint)
 
 
 class FakePasswordHasher(PasswordHasher):
@@ -192,9 +278,12 @@ class FakePasswordHasher(PasswordHasher):
 
 
 class FakeUnitOfWork(UnitOfWork):
-    """Shares one repository across units of work, like one database across transactions.
+    """Shares one set of repositories across units of work, like one database across transactions.
 
-    Changes are visible at once (there is no transaction to roll back); tests check `committed`.
+    Like the real one, it rolls back: entering saves the repositories' state, committing makes the
+    current state the one to go back to, leaving (or `rollback`) puts the saved state back, in
+    place, so a test's references to stored objects stay valid. Ids are not given back, as a
+    database's sequences are not. Tests may still check `committed`.
     """
 
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
@@ -202,13 +291,30 @@ class FakeUnitOfWork(UnitOfWork):
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
-        self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
+        self.users.tokens = self.tokens
+        self.login_attempts: FakeLoginAttemptRepository = FakeLoginAttemptRepository()
         self.committed = False
         self.commit_error: Exception | None = None
+        self._saved: list[list[_Saved]] = []  # one per unit of work entered and not yet left
 
     def __call__(self) -> FakeUnitOfWork:
         """The fake is its own factory, so a test can hand it to a use case and look at it after."""
         return self
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._saved.append(self._state())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._saved.pop()
 
     def commit(self) -> None:
         if self.commit_error is not None:
@@ -216,9 +322,19 @@ class FakeUnitOfWork(UnitOfWork):
         if self.numbers.has_duplicates():
             raise DuplicateRecord("two numbers hold one phone number")
         self.committed = True
+        # Durable for every open unit of work: none of their rollbacks may undo it.
+        self._saved = [self._state() for _ in self._saved]
 
     def rollback(self) -> None:
-        pass
+        if self._saved:
+            for repository, saved in zip(self._repositories(), self._saved[-1], strict=True):
+                repository.restore(saved)
+
+    def _repositories(self) -> tuple[_Transactional, ...]:
+        return (self.numbers, self.idempotency_keys, self.users, self.tokens, self.login_attempts)
+
+    def _state(self) -> list[_Saved]:
+        return [repository.saved() for repository in self._repositories()]
 
 
 class FakeImportJobStore(ImportJobStore):
@@ -229,10 +345,11 @@ class FakeImportJobStore(ImportJobStore):
         self.files: dict[int, list[bytes]] = {}
         self.progress_seen: list[int] = []
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes]) -> ImportJob:
+    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
         job_id = len(self.jobs) + 1
         self.files[job_id] = list(chunks)
-        job = ImportJob(job_id, JobStatus.QUEUED, mode, sum(map(len, self.files[job_id])), 0)
+        size = sum(map(len, self.files[job_id]))
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id)
         self.jobs[job_id] = job
         return job
 

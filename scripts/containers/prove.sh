@@ -129,6 +129,17 @@ production_stack() {
     ADMIN_EMAIL=admin@ci.example
     ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
     HTTP_PORT=$(free_port)
+    export HTTPS_PORT TLS_DIR LOGIN_RATE=6000r/m LOGIN_BURST=1000 REQUEST_RATE=10000r/s \
+        REQUEST_BURST=10000 CONNECTIONS_PER_CLIENT=1000
+    # The collection logs in dozens of times from one address: the e2e stack's limits
+    # (tests/e2e/stack.py, TEST_LIMITS), not production's. A throwaway certificate for nginx's TLS.
+    HTTPS_PORT=$(free_port)
+    TLS_DIR=$(mktemp -d)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        -keyout "$TLS_DIR/privkey.pem" -out "$TLS_DIR/fullchain.pem" 2>/dev/null
+    chmod 755 "$TLS_DIR"
+    chmod 644 "$TLS_DIR"/*.pem  # nginx runs as uid 101
     # The collection's large import (a little over 2 MiB) must run as a job, as in the e2e stack
     # (tests/e2e/stack.py) that the collection is written for.
     export IMPORT_JOB_THRESHOLD_BYTES=$((2 * 1024 * 1024))
@@ -152,10 +163,10 @@ production_stack() {
         return 1
     }
 
-    wait_for "http://127.0.0.1:$HTTP_PORT/readyz" 60
+    wait_for "http://127.0.0.1:$HTTP_PORT/healthz" 60
     "$newman" run docs/postman/number-inventory.postman_collection.json \
         --environment docs/postman/local.postman_environment.json \
-        --env-var "baseUrl=http://127.0.0.1:$HTTP_PORT" \
+        --env-var "baseUrl=https://127.0.0.1:$HTTPS_PORT" --insecure \
         --env-var "adminEmail=$ADMIN_EMAIL" \
         --env-var "adminPassword=$ADMIN_PASSWORD" \
         --color off --timeout-request 10000
@@ -165,6 +176,7 @@ production_stack() {
     echo "app replicas that answered through nginx: $served_by"
     [ "$served_by" -eq 2 ]
     "${prod[@]}" down --volumes --timeout 40
+    rm -rf "$TLS_DIR"
 }
 
 development_stack() {

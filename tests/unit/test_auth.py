@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword, PasswordChange
 from src.application.create_user import CreateUser, NewUser
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.errors import (
+    DuplicateRecord,
     Forbidden,
     InvalidCredentials,
     LastActiveAdmin,
@@ -19,11 +21,12 @@ from src.application.errors import (
     UserAlreadyExists,
 )
 from src.application.issue_token import Credentials, IssueToken
+from src.application.purge_stale_records import Purged, PurgeStaleRecords
 from src.application.revoke_token import RevokeToken
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import InvalidFields
 from src.domain.users import EmailAddress, Permission, Role
-from tests.fakes import FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
 TTL = timedelta(hours=12)
@@ -53,13 +56,18 @@ def hasher() -> FakePasswordHasher:
 
 
 def add_user(uow: FakeUnitOfWork, hasher: FakePasswordHasher, email: str, role: str) -> int:
-    return CreateUser(uow, hasher)(NewUser(email, PASSWORD, role)).id
+    return CreateUser(uow, hasher, FakePasswordCheck())(NewUser(email, PASSWORD, role)).id
 
 
 def log_in(
-    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, email: str, password: str = PASSWORD
+    uow: FakeUnitOfWork,
+    hasher: FakePasswordHasher,
+    clock: FakeClock,
+    email: str,
+    password: str = PASSWORD,
+    client: str = "192.0.2.1",
 ) -> str:
-    return IssueToken(uow, hasher, clock, TTL)(Credentials(email, password)).token
+    return IssueToken(uow, hasher, clock, TTL)(Credentials(email, password, client)).token
 
 
 @pytest.mark.parametrize(
@@ -83,12 +91,14 @@ def test_emails_are_compared_case_insensitively() -> None:
 )
 def test_rejects_what_is_not_an_email(email: str) -> None:
     with pytest.raises(InvalidFields):
-        CreateUser(FakeUnitOfWork(), FakePasswordHasher())(NewUser(email, PASSWORD, "viewer"))
+        CreateUser(FakeUnitOfWork(), FakePasswordHasher(), FakePasswordCheck())(
+            NewUser(email, PASSWORD, "viewer")
+        )
 
 
 def test_a_new_user_needs_a_real_email_a_long_password_and_a_known_role(uow: FakeUnitOfWork) -> None:
     with pytest.raises(InvalidFields) as raised:
-        CreateUser(uow, FakePasswordHasher())(NewUser("nobody", "short", "owner"))
+        CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(NewUser("nobody", "short", "owner"))
     assert [error.field for error in raised.value.errors] == ["email", "password", "role"]
     assert uow.users.count() == 0
 
@@ -168,6 +178,34 @@ def test_deactivating_a_user_revokes_their_tokens(
         log_in(uow, hasher, clock, "ana@example.com")
 
 
+def test_a_token_of_a_deactivated_user_stays_revoked_once_they_are_reactivated(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    old_token = log_in(uow, hasher, clock, "ana@example.com")
+    UpdateUser(uow, clock)(UserChanges(user_id, active=False))
+    UpdateUser(uow, clock)(UserChanges(user_id, active=True))
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(old_token, Permission.READ_NUMBERS)
+    new_token = log_in(uow, hasher, clock, "ana@example.com")
+    assert AuthorizeRequest(uow, clock)(new_token, Permission.READ_NUMBERS).id == user_id
+
+
+def test_an_inactive_users_unrevoked_token_is_unauthenticated_not_forbidden(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    """However the user came to be inactive (a change made straight in the store, a token issued
+    in a race with the deactivation), their token no longer says who is asking: 401, not 403."""
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    user = uow.users.get(user_id)
+    assert user is not None
+    user.active = False
+    with pytest.raises(Unauthenticated) as raised:
+        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+    assert raised.value.token_given is True
+
+
 @pytest.mark.parametrize("password", ["wrong password", ""])
 def test_a_wrong_password_is_refused(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, password: str
@@ -188,22 +226,61 @@ def test_an_unknown_email_costs_the_same_password_check(
         assert hasher.verifications == before + 1
 
 
-def test_the_sixth_failed_login_in_15_minutes_is_throttled_even_with_the_right_password(
+def test_the_sixth_login_from_one_client_at_one_account_is_throttled_for_that_client_only(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
 ) -> None:
+    add_user(uow, hasher, "ana@example.com", "admin")
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password", client="203.0.113.9")
+        clock.now += timedelta(minutes=1)
+    with pytest.raises(TooManyLoginAttempts) as raised:
+        log_in(uow, hasher, clock, "ANA@example.com", client="203.0.113.9")
+    assert raised.value.retry_after_seconds == 10 * 60  # until the window of the first attempt ends
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")  # the user, elsewhere
+    clock.now += timedelta(minutes=10)
+    assert log_in(uow, hasher, clock, "ana@example.com", client="203.0.113.9")
+
+
+def test_one_client_trying_many_accounts_is_throttled_after_forty_attempts(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for n in range(40):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, f"guess{n}@example.com", "wrong password", client="203.0.113.9")
+    with pytest.raises(TooManyLoginAttempts):
+        log_in(uow, hasher, clock, "ana@example.com", client="203.0.113.9")
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")
+
+
+def test_an_account_guessed_at_from_many_clients_refuses_those_clients_not_its_user(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for n in range(50):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password", client=f"198.51.100.{n}")
+    with pytest.raises(TooManyLoginAttempts):  # a client that has already guessed wrong
+        log_in(uow, hasher, clock, "ana@example.com", "another guess", client="198.51.100.7")
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")
+
+
+def test_attempts_are_counted_before_the_password_is_checked(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    """The count is what limits concurrent guesses: an attempt refused is never checked."""
     add_user(uow, hasher, "ana@example.com", "viewer")
     for _ in range(5):
         with pytest.raises(InvalidCredentials):
             log_in(uow, hasher, clock, "ana@example.com", "wrong password")
-        clock.now += timedelta(minutes=1)
-    with pytest.raises(TooManyLoginAttempts) as raised:
-        log_in(uow, hasher, clock, "ANA@example.com")
-    assert raised.value.retry_after_seconds == 10 * 60  # until the first failure is 15 minutes old
-    clock.now += timedelta(minutes=10)
-    assert log_in(uow, hasher, clock, "ana@example.com")
+    checked = hasher.verifications
+    with pytest.raises(TooManyLoginAttempts):
+        log_in(uow, hasher, clock, "ana@example.com")
+    assert hasher.verifications == checked
 
 
-def test_a_successful_login_clears_the_failures(
+def test_a_successful_login_clears_the_clients_failures(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
 ) -> None:
     add_user(uow, hasher, "ana@example.com", "viewer")
@@ -214,6 +291,69 @@ def test_a_successful_login_clears_the_failures(
     for _ in range(5):
         with pytest.raises(InvalidCredentials):
             log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+
+
+@pytest.mark.parametrize("password", [" " * 10, "\t\n" * 6, "1234567890", "password12", "Ana@Example.com!"])
+def test_blank_common_and_guessable_passwords_are_refused(uow: FakeUnitOfWork, password: str) -> None:
+    with pytest.raises(InvalidFields) as raised:
+        CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(
+            NewUser("ana@example.com", password, "viewer")
+        )
+    assert [error.field for error in raised.value.errors] == ["password"]
+    assert uow.users.count() == 0
+
+
+def change_password(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, change: PasswordChange
+) -> None:
+    ChangePassword(uow, hasher, FakePasswordCheck(), clock)(change)
+
+
+def test_changing_ones_password_keeps_this_token_and_revokes_every_other(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "viewer")
+    this, other = log_in(uow, hasher, clock, "ana@example.com"), log_in(uow, hasher, clock, "ana@example.com")
+    change_password(uow, hasher, clock, PasswordChange(user_id, this, PASSWORD, "a new long passphrase"))
+    authorize = AuthorizeRequest(uow, clock)
+    assert authorize(this, Permission.READ_NUMBERS).id == user_id
+    with pytest.raises(Unauthenticated):
+        authorize(other, Permission.READ_NUMBERS)
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com")
+    assert log_in(uow, hasher, clock, "ana@example.com", "a new long passphrase")
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "field"),
+    [("wrong password", "a new long passphrase", "currentPassword"), (PASSWORD, "1234567890", "newPassword")],
+)
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, current: str, new: str, field: str
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    with pytest.raises(InvalidFields) as raised:
+        change_password(uow, hasher, clock, PasswordChange(user_id, token, current, new))
+    assert [error.field for error in raised.value.errors] == [field]
+    assert log_in(uow, hasher, clock, "ana@example.com")  # the password is unchanged
+
+
+def test_stale_tokens_and_ended_login_windows_are_purged(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    live = log_in(uow, hasher, clock, "ana@example.com")
+    RevokeToken(uow, clock)(log_in(uow, hasher, clock, "ana@example.com"))
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=1, login_attempt_windows=0)
+    clock.now += timedelta(minutes=16)
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=0, login_attempt_windows=3)
+    clock.now += TTL
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=1, login_attempt_windows=0)
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(live, Permission.READ_NUMBERS)
 
 
 @pytest.mark.parametrize("change", [UserChanges(1, role="supervisor"), UserChanges(1, active=False)])
@@ -246,7 +386,26 @@ def test_the_last_active_admin_cannot_be_deleted_but_one_of_two_can(
 def test_the_first_admin_is_made_only_on_an_empty_install(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher
 ) -> None:
-    ensure = EnsureFirstAdmin(uow, hasher)
+    ensure = EnsureFirstAdmin(uow, hasher, FakePasswordCheck())
     assert ensure("root@example.com", PASSWORD) is True
     assert ensure("other@example.com", PASSWORD) is False
     assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]
+
+
+def test_a_user_created_by_a_racing_request_meanwhile_is_409(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    """The email was free when looked up; another request stored it before this commit."""
+    uow.commit_error = DuplicateRecord("users_email_key")
+    with pytest.raises(UserAlreadyExists) as raised:
+        add_user(uow, hasher, "ana@example.com", "viewer")
+    assert "ana@example.com" in str(raised.value)
+    assert uow.users.list() == []  # rolled back
+
+
+def test_the_first_admin_made_by_a_racing_replica_meanwhile_is_not_made_twice(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    uow.commit_error = DuplicateRecord("users_email_key")
+    assert EnsureFirstAdmin(uow, hasher, FakePasswordCheck())("root@example.com", PASSWORD) is False
+    assert uow.users.list() == []
