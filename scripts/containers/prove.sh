@@ -38,6 +38,7 @@ install_tools() {
     command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
     command -v xz >/dev/null || missing+=(xz-utils)
     command -v iptables >/dev/null || missing+=(iptables)
+    command -v openssl >/dev/null || missing+=(openssl)  # the production stack's throwaway certificate
     [ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
     [ "${#missing[@]}" -eq 0 ] && return
     if [ "$(id -u)" != 0 ]; then
