@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
-.PHONY: test-here e2e e2e-tools reliability bench up down logs worker
+.PHONY: test-here e2e e2e-tools reliability bench up down logs worker prerequisites
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,10 +27,10 @@ ADMIN_PASSWORD ?= local-admin-password
 # The production stack's tools, for the e2e suite: uWSGI (compiled, ~15 s) and newman (npm ci).
 SERVER_INSTALLED := $(VENV)/.installed-server
 NODE_INSTALLED := node_modules/.installed
-$(SERVER_INSTALLED): $(INSTALLED)
+$(SERVER_INSTALLED): $(INSTALLED) | prerequisites
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,server]"
 	touch $@
-$(NODE_INSTALLED): package.json package-lock.json
+$(NODE_INSTALLED): package.json package-lock.json | prerequisites
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -60,7 +60,12 @@ test: ## Lint and every test (reliability included): in containers when a Docker
 		$(MAKE) --no-print-directory test-here; \
 	fi
 
-test-here: lint e2e-tools ## Lint, then unit, integration, e2e and reliability tests on this machine
+# The system packages the suite needs (PostgreSQL 15, nginx, Chromium, gcc, npm...): installed with
+# apt-get when missing and root, else one line says what to install. Checked, so nearly free.
+prerequisites: ## Install the system packages `make test` needs when missing (as root; else say which)
+	@scripts/prerequisites.sh
+
+test-here: prerequisites lint e2e-tools ## Lint, then unit, integration, e2e and reliability tests on this machine
 	$(BIN)/pytest
 
 e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
@@ -81,7 +86,7 @@ bench: $(BENCH_INSTALLED) ## Load the production stack (800 and 1M numbers) agai
 unit: venv ## Unit tests only: no database, no Flask
 	$(BIN)/pytest tests/unit
 
-integration: venv ## Integration tests only
+integration: prerequisites venv ## Integration tests only
 	$(BIN)/pytest tests/integration
 
 lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), hadolint, compose files
