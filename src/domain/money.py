@@ -57,7 +57,10 @@ def parse_amount(raw: object) -> Decimal:
             return Decimal(raw)
         if not _DECIMAL_TEXT.fullmatch(raw):
             raise InvalidAmount(f"{_shorten(raw)!r} is not a decimal number")
-        raw = Decimal(raw)
+        try:
+            return _checked_amount(Decimal(raw))
+        except InvalidOperation:  # an exponent past what any Decimal holds, such as 1e1000000000000000000
+            raise InvalidAmount(f"{_shorten(raw)!r} is out of range") from None
     return _checked_amount(Decimal(raw))
 
 

@@ -22,7 +22,7 @@ from src.application.issue_token import Credentials, IssueToken
 from src.application.revoke_token import RevokeToken
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import InvalidFields
-from src.domain.users import EmailAddress, Permission, Role
+from src.domain.users import EmailAddress, InvalidEmail, Permission, Role
 from tests.fakes import FakePasswordHasher, FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
@@ -250,3 +250,10 @@ def test_the_first_admin_is_made_only_on_an_empty_install(
     assert ensure("root@example.com", PASSWORD) is True
     assert ensure("other@example.com", PASSWORD) is False
     assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]
+
+
+def test_an_email_is_measured_as_stored_lower_cased() -> None:
+    """ "İ" lower-cases to two code points: 242 of them fit 254 characters, but not once stored."""
+    with pytest.raises(InvalidEmail):
+        EmailAddress("İ" * 242 + "@example.com")
+    assert EmailAddress("İ" * 121 + "@example.com").value == "i̇" * 121 + "@example.com"
