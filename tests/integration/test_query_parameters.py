@@ -20,7 +20,9 @@ def test_each_unknown_list_parameter_is_named_with_what_was_meant(client: FlaskC
     assert set(errors) == {"limit", "offset", "foo"}
     assert errors["limit"].endswith("did you mean 'per_page'?")
     assert errors["offset"].endswith("did you mean 'page'?")
-    assert errors["foo"].startswith("is not a query parameter of GET /numbers (the parameters are page, per_page")
+    assert errors["foo"].startswith(
+        "is not a query parameter of GET /numbers (the parameters are page, per_page"
+    )
     assert "did you mean" not in errors["foo"]
 
 
@@ -37,7 +39,9 @@ def test_a_misspelt_sort_key_gets_the_agreed_name(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("query", ["modes=skip-invalid", "skip_invalid=1"])
-def test_an_unknown_import_parameter_is_refused_before_the_file_is_read(client: FlaskClient, query: str) -> None:
+def test_an_unknown_import_parameter_is_refused_before_the_file_is_read(
+    client: FlaskClient, query: str
+) -> None:
     response = client.post(
         f"{NUMBERS}/imports?{query}", data="value,monthyPrice,setupPrice,currency\n", content_type="text/csv"
     )
