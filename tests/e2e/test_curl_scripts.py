@@ -115,10 +115,18 @@ def test_every_operation_has_a_curl_script_that_works(
     assert (imported.status, imported.body["created"], imported.body["skipped"]) == (200, 1, 1)  # type: ignore[index]
     refused = scripts.run("import.sh", str(csv), env=supervisor)  # all-or-nothing: the bad row
     assert (refused.exit_code, refused.status) == (22, 422)
+    spreadsheet = tmp_path / "spreadsheet.csv"
+    spreadsheet.write_text("Value;MonthyPrice;SetupPrice;Currency\n+12125550144;1,50;2,00;USD\n")
+    uploaded = scripts.run("import.sh", str(spreadsheet), env={**supervisor, "FORM": "1"})
+    assert (uploaded.status, uploaded.body["created"]) == (200, 1)  # type: ignore[index]
     unknown_job = scripts.run("import-status.sh", "2147483647", env=supervisor)
     assert (unknown_job.exit_code, unknown_job.status) == (22, 404)
     exported = scripts.output("export.sh", "prefix=1212555", env=supervisor)
-    assert exported.splitlines() == ["value,monthyPrice,setupPrice,currency", "+12125550143,1.50,2.00,U$"]
+    assert exported.splitlines() == [
+        "value,monthyPrice,setupPrice,currency",
+        "+12125550143,1.50,2.00,U$",
+        "+12125550144,1.50,2.00,U$",
+    ]
 
     demoted = scripts.run("user-update.sh", user_id, '{"active": false}', env=admin)
     assert (demoted.status, demoted.body["active"]) == (200, False)  # type: ignore[index]
