@@ -110,7 +110,9 @@ def test_catalog_refuses_two_symbols_for_one_code() -> None:
         CurrencyCatalog({"U$": "USD", "$": "USD"})
 
 
-@pytest.mark.parametrize("raw", ["1e1000000000000000000", "3.40E+99999999999999999999", "0e1000000000000000000"])
+@pytest.mark.parametrize(
+    "raw", ["1e1000000000000000000", "3.40E+99999999999999999999", "0e1000000000000000000"]
+)
 def test_an_exponent_no_decimal_can_hold_is_an_invalid_amount(raw: str) -> None:
     with pytest.raises(InvalidAmount, match="out of range"):
         parse_amount(raw)
