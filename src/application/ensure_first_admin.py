@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from src.application.create_user import NewUser, parse_new_user
 from src.application.errors import DuplicateRecord
-from src.application.ports import PasswordHasher, UnitOfWorkFactory
+from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
 from src.domain.users import Role, User
 
 
@@ -12,12 +12,16 @@ class EnsureFirstAdmin:
     Several processes may start at once: the one that loses the race finds the user there.
     """
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, password_check: PasswordCheck
+    ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
+        self._password_check = password_check
 
     def __call__(self, email: str, password: str) -> bool:
-        address, checked_password, role = parse_new_user(NewUser(email, password, Role.ADMIN.value))
+        new_admin = NewUser(email, password, Role.ADMIN.value)
+        address, checked_password, role = parse_new_user(new_admin, self._password_check)
         with self._uow_factory() as uow:
             if uow.users.count() > 0:
                 return False

@@ -21,7 +21,7 @@ class SqlAlchemyImportJobStore(ImportJobStore):
         self._engine = engine
         self._clock = clock
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes]) -> ImportJob:
+    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
         now = self._clock()
         with self._engine.begin() as connection:
             job_id = connection.execute(
@@ -34,6 +34,7 @@ class SqlAlchemyImportJobStore(ImportJobStore):
                     attempts=0,
                     created_at=now,
                     updated_at=now,
+                    owner_id=owner_id,
                 )
                 .returning(import_jobs.c.id)
             ).scalar_one()
@@ -42,7 +43,7 @@ class SqlAlchemyImportJobStore(ImportJobStore):
                 connection.execute(insert(import_job_chunks).values(job_id=job_id, seq=seq, data=chunk))
                 size += len(chunk)
             connection.execute(update(import_jobs).where(import_jobs.c.id == job_id).values(bytes=size))
-        return ImportJob(job_id, JobStatus.QUEUED, mode, size, 0)
+        return ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id)
 
     def get(self, job_id: int) -> ImportJob | None:
         with self._engine.connect() as connection:
@@ -138,4 +139,5 @@ def _job(row: Any) -> ImportJob:
         attempts=row["attempts"],
         report=report,
         error=row["error"],
+        owner_id=row["owner_id"],
     )

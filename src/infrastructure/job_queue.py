@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 IMPORT_TASK = "import_numbers"
 RETRY_STALLED_TASK = "retry_stalled_jobs"
+PURGE_TASK = "purge_stale_records"
 # A worker is stalled once it has sent no heartbeat for this long (it sends one every 10 s).
 STALLED_AFTER_SECONDS = 30.0
 # For the container's health check: touched every HEARTBEAT_SECONDS while the worker reaches the database.
@@ -49,9 +50,20 @@ def conninfo(database_url: str) -> str:
     return make_conninfo(**{key: value for key, value in params.items() if value is not None})
 
 
-def build_job_app(connector: Any, run_import: Callable[[int], object]) -> procrastinate.App:
-    """The queue's tasks, bound to this process's use case."""
+def build_job_app(
+    connector: Any, run_import: Callable[[int], object], purge_stale: Callable[[], object] | None = None
+) -> procrastinate.App:
+    """The queue's tasks, bound to this process's use cases. `purge_stale` (expired tokens, ended
+    login windows) runs every quarter of an hour on some worker; the web app, which only defers
+    imports, leaves it out."""
     app = procrastinate.App(connector=connector)
+
+    if purge_stale is not None:
+
+        @app.periodic(cron="*/15 * * * *", periodic_id="every-quarter-hour")
+        @app.task(name=PURGE_TASK, queueing_lock=PURGE_TASK)
+        def purge_stale_records(timestamp: int) -> None:
+            logger.info("purged stale records: %s", purge_stale())
 
     @app.task(name=IMPORT_TASK)
     def import_numbers(job_id: int) -> None:
@@ -76,9 +88,12 @@ async def retry_stalled(
     return len(stalled)
 
 
-def worker_app(database_url: str, run_import: Callable[[int], object]) -> procrastinate.App:
+def worker_app(
+    database_url: str, run_import: Callable[[int], object], purge_stale: Callable[[], object] | None = None
+) -> procrastinate.App:
     """For a worker process: procrastinate's own asynchronous psycopg 3 connector."""
-    return build_job_app(procrastinate.PsycopgConnector(conninfo=conninfo(database_url)), run_import)
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    return build_job_app(connector, run_import, purge_stale)
 
 
 def enqueuer(engine: Engine, run_import: Callable[[int], object]) -> Callable[[int], None]:

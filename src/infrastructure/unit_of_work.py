@@ -10,7 +10,7 @@ from src.application.errors import StorageUnavailable
 from src.application.ports import UnitOfWork
 from src.infrastructure.repositories import (
     SqlAlchemyIdempotencyRepository,
-    SqlAlchemyLoginFailureRepository,
+    SqlAlchemyLoginAttemptRepository,
     SqlAlchemyNumberRepository,
     SqlAlchemyTokenRepository,
     SqlAlchemyUserRepository,
@@ -30,7 +30,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
         self.users = SqlAlchemyUserRepository(self.session)
         self.tokens = SqlAlchemyTokenRepository(self.session)
-        self.login_failures = SqlAlchemyLoginFailureRepository(self.session)
+        self.login_attempts = SqlAlchemyLoginAttemptRepository(self.session)
         return super().__enter__()
 
     def __exit__(

@@ -45,8 +45,17 @@ def worker_command(concurrency: int, heartbeat_file: Path) -> None:
     served = inventory()
     if served.engine.dialect.name != "postgresql":
         raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
-    app = worker_app(served.settings.database_url, served.run_import_job)
+    app = worker_app(served.settings.database_url, served.run_import_job, served.purge_stale_records)
     asyncio.run(run_worker(app, concurrency, heartbeat_file))
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete expired and revoked tokens and ended login-attempt windows. On PostgreSQL the workers
+    do it every quarter of an hour; on SQLite the app does it when it starts, or run this."""
+    purged = inventory().purge_stale_records()
+    click.echo(f"purged {purged.tokens} tokens and {purged.login_attempt_windows} login-attempt windows")
 
 
 @click.group("users")
@@ -68,4 +77,5 @@ def create_user_command(email: str, role: str) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(purge_command)
     app.cli.add_command(users_group)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -22,6 +23,7 @@ from src.application.issue_token import IssueToken
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
+from src.application.purge_stale_records import PurgeStaleRecords
 from src.application.replace_number import ReplaceNumber
 from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
@@ -56,6 +58,8 @@ class Inventory:
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken
+    change_password: ChangePassword
+    purge_stale_records: PurgeStaleRecords
     create_user: CreateUser
     list_users: ListUsers
     get_user: GetUser
