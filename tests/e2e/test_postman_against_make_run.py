@@ -56,6 +56,8 @@ def make_run_server(tmp_path: Path) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "ADMIN_EMAIL": makefile_default("ADMIN_EMAIL"),
         "ADMIN_PASSWORD": makefile_default("ADMIN_PASSWORD"),
+        "CORS_ORIGINS": makefile_default("CORS_ORIGINS"),
+        "DEVELOPMENT": makefile_default("DEVELOPMENT"),
     }
     server.launch(
         [str(VENV_BIN / "flask"), "--app", "src.web.app", "run", "--host", "127.0.0.1", "--port", str(port)],
