@@ -49,10 +49,11 @@ RUN groupadd --system --gid 10001 app \
     && chown app:app /src
 WORKDIR /src
 USER 10001:10001
-# The dependencies from the files that name them (and the Makefile that installs them), before the
-# code: a change of code alone builds from this cached layer. The package's own files are empty
+# The dependencies from the files that name them (and the Makefile and prerequisites check that
+# install them), before the code: a change of code alone builds from this cached layer. The package's own files are empty
 # stand-ins here (the README is only its long description); the code overwrites them below.
 COPY --chown=app:app Makefile pyproject.toml constraints.txt package.json package-lock.json ./
+COPY --chown=app:app scripts/prerequisites.sh scripts/
 RUN mkdir src \
     && touch README.md src/__init__.py \
     && make VENV=/src/.venv venv e2e-tools

@@ -73,6 +73,9 @@ numbers = Table(
     # `prefix` is a LIKE '+abc%' range scan of the unique index (e164's collation is "C"); `q`
     # (digits anywhere) is a trigram search, on PostgreSQL only (the migration creates it there).
     Index("ix_numbers_e164_trgm", "e164", postgresql_using="gin", postgresql_ops={"e164": "gin_trgm_ops"}),
+    # An id is never given twice (ETags are "<id>.<version>"); PostgreSQL's sequences already
+    # never go back, SQLite would otherwise reuse the highest id once it is deleted.
+    sqlite_autoincrement=True,
 )
 
 # The first outcome of each create sent with an Idempotency-Key, until it expires; a key is the
@@ -98,6 +101,7 @@ users = Table(
     Column("active", Boolean, nullable=False),
     UniqueConstraint("email"),
     CheckConstraint("role IN ('admin', 'supervisor', 'viewer')", name="role_known"),
+    sqlite_autoincrement=True,
 )
 
 # Only the SHA-256 of each token; the secret itself is shown once, to its owner.
@@ -138,6 +142,7 @@ import_jobs = Table(
     # Who uploaded it: only they (and admins) see the job. None for jobs older than owners.
     Column("owner_id", Integer, nullable=True),
     CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"),
+    sqlite_autoincrement=True,
 )
 
 import_job_chunks = Table(

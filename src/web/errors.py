@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Mapping
@@ -32,13 +31,17 @@ from src.application.errors import (
 )
 from src.application.import_jobs import ImportJobNotFound
 from src.application.import_numbers import ImportRejected
+from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, InvalidFields
 from src.web.cursors import InvalidCursor
 from src.web.schemas import (
     FieldError,
+    ImportParams,
+    ListParams,
     NumberIn,
     NumberPatch,
     Problem,
+    QueryParameters,
     TokenRequest,
     UserIn,
     UserPatch,
@@ -114,7 +117,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-# What each request body is, for "did you mean" answers naming the fields it does have.
+# What each request body (or query string) is, for "did you mean" answers naming the fields it does have.
 _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
     model.__name__: (what, model)
     for what, model in (
@@ -123,6 +126,8 @@ _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
         ("a login", TokenRequest),
         ("a user", UserIn),
         ("a user change", UserPatch),
+        ("GET /numbers", ListParams),
+        ("POST /numbers/imports", ImportParams),
     )
 }
 
@@ -289,6 +294,7 @@ def _house_style(message: str) -> str:
 
 def _unknown_field_message(field: str, what: str, model: type[BaseModel]) -> str:
     fields = [info.alias or name for name, info in model.model_fields.items()]
-    message = f"is not a field of {what} (the fields are {', '.join(fields)})"
-    close = difflib.get_close_matches(field, fields, n=1)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
+    if issubclass(model, QueryParameters):
+        message = f"is not a query parameter of {what} (the parameters are {', '.join(fields)})"
+        return message + did_you_mean(field, fields, model.synonyms)
+    return f"is not a field of {what} (the fields are {', '.join(fields)})" + did_you_mean(field, fields)

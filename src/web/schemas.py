@@ -3,9 +3,10 @@ the domain judges values, so a rule lives in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -121,13 +122,38 @@ AMOUNT_BOUND: JsonDict = {"pattern": AMOUNT_PATTERN}
 FORMATTED_DIGITS: JsonDict = {"pattern": r"^([ +().-]*\d){0,15}[ +().-]*$", "maxLength": 40}
 
 
-class ListParams(BaseModel):
-    """Query parameters of GET /numbers; others are ignored here and kept in the Link URLs.
+class QueryParameters(BaseModel):
+    """A query string: a parameter it does not name is a 422 naming it (as unknown body fields
+    are), rather than being ignored while the client believes it took effect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Names other APIs use for these parameters, for "did you mean" answers.
+    synonyms: ClassVar[Mapping[str, str]] = {}
+
+
+class ListParams(QueryParameters):
+    """Query parameters of GET /numbers; every other one is a 422.
 
     The filters stay text here: the application parses them (NumberFilter), naming each bad one.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    synonyms: ClassVar[Mapping[str, str]] = {
+        "limit": "per_page",
+        "size": "per_page",
+        "page_size": "per_page",
+        "pagesize": "per_page",
+        "perpage": "per_page",
+        "offset": "page",
+        "order": "sort",
+        "order_by": "sort",
+        "orderby": "sort",
+        "sort_by": "sort",
+        "sortby": "sort",
+        "search": "q",
+        "query": "q",
+    }
 
     page: int = Field(
         1,
@@ -314,9 +340,7 @@ def wire_name(field: str) -> str:
     return (model_field.alias or field) if model_field else field
 
 
-class ImportParams(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ImportParams(QueryParameters):
     mode: Literal["all-or-nothing", "skip-invalid"] = Field(
         "all-or-nothing",
         description="all-or-nothing: any bad row and nothing is stored (422); "

@@ -125,9 +125,11 @@ def test_the_image_checks_its_health_and_starts_through_the_entrypoint_the_e2e_s
     assert "gcc" not in stage  # the compiler stays in the build stage
 
 
-def test_the_tests_image_has_every_program_ci_installs_for_the_suite() -> None:
-    """`make test` in containers and `.ci/run` on a host must give the suite the same machine."""
-    ci_packages = set(re.findall(r"missing\+=\(([^)]*)\)", (PROJECT_ROOT / ".ci" / "run").read_text()))
+def test_the_tests_image_has_every_program_make_test_installs_for_the_suite() -> None:
+    """`make test` in containers and on a host (scripts/prerequisites.sh) must give the suite the
+    same machine."""
+    prerequisites = (PROJECT_ROOT / "scripts" / "prerequisites.sh").read_text()
+    ci_packages = set(re.findall(r"missing\+=\(([^)]*)\)", prerequisites))
     wanted = {package for group in ci_packages for package in group.split()} - {
         "util-linux"
     }  # essential in Debian

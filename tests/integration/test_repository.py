@@ -179,7 +179,8 @@ def test_a_token_is_read_with_its_holder_in_one_query(uow: SqlAlchemyUnitOfWork,
             Role.SUPERVISOR,
             True,
         )
-    assert len(statements) == 2  # one for each lookup
+    # One for each lookup (SQLite's write units of work also send BEGIN IMMEDIATE: not a query).
+    assert len([sql for sql in statements if not sql.startswith("BEGIN")]) == 2
 
 
 def test_stores_the_country_derived_from_the_number_on_every_write(
