@@ -7,6 +7,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import (
+    Action,
+    Change,
+    ChangeQuery,
+    ChangeStamp,
+    FieldChange,
+    Subject,
+    number_fields,
+)
 from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
 from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
@@ -15,6 +24,8 @@ from src.application.number_listing import Count, Listing, NumberFilter, Positio
 from src.application.ports import (
     ALL_BY_ID,
     NO_FILTER,
+    BulkValues,
+    ChangeRepository,
     IdempotencyRepository,
     LoginFailureRepository,
     NewNumber,
@@ -22,9 +33,11 @@ from src.application.ports import (
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
+    UpdatedNumber,
     UserRepository,
 )
-from src.application.results import NumberRecord
+from src.application.results import NumberRecord, NumberResult
+from src.domain.money import Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -88,6 +101,23 @@ class FakeNumberRepository(NumberRepository):
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
         stored = {n.phone_number.e164 for n in self._numbers.values()}
         return {p.e164 for p in phone_numbers if p.e164 in stored}
+
+    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
+        updated = []
+        for number in sorted(self._numbers.values(), key=lambda n: n.id or 0):
+            if not number_filter.matches(number):
+                continue
+            before = number_fields(NumberResult.of(number))
+            currency = values.currency or number.currency
+            monthly = number.monthly_price.amount if values.monthly_price is None else values.monthly_price
+            setup = number.setup_price.amount if values.setup_price is None else values.setup_price
+            number.monthly_price, number.setup_price = Money(monthly, currency), Money(setup, currency)
+            number.version += 1  # bumped even when nothing differs, as the store does
+            after = number_fields(NumberResult.of(number))
+            updated.append(
+                UpdatedNumber(number.id or 0, number.phone_number.e164, before, after, number.version)
+            )
+        return updated
 
     def has_duplicates(self) -> bool:
         values = [n.phone_number for n in self._numbers.values()]
@@ -177,6 +207,61 @@ class FakeLoginFailureRepository(LoginFailureRepository):
         self.failures = [(who, at) for who, at in self.failures if who != email]
 
 
+class FakeChangeRepository(ChangeRepository):
+    def __init__(self, numbers: FakeNumberRepository) -> None:
+        self.changes: list[Change] = []
+        self._numbers = numbers
+
+    def add(self, change: Change) -> int:
+        stored = dataclasses.replace(change, id=len(self.changes) + 1)
+        self.changes.append(stored)
+        return stored.id or 0
+
+    def add_many(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            self.add(change)
+
+    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
+        wanted = set(e164s)
+        for number in self._numbers.list(limit=len(self._numbers._numbers)):
+            if number.phone_number.e164 in wanted:
+                result = NumberResult.of(number)
+                fields = {name: FieldChange(None, value) for name, value in number_fields(result).items()}
+                self.add(Change(stamp.at, stamp.actor, action, result.id, result.e164, fields))
+
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        kept = [
+            change
+            for change in reversed(self.changes)
+            if (before_id is None or (change.id or 0) < before_id) and _keeps(query, change)
+        ]
+        return kept[:limit]
+
+    def prune(self, older_than: datetime) -> int:
+        kept = [change for change in self.changes if change.at >= older_than]
+        pruned = len(self.changes) - len(kept)
+        self.changes = kept
+        return pruned
+
+
+def _keeps(query: ChangeQuery, change: Change) -> bool:
+    return (
+        change.subject_type in query.subjects
+        and (
+            query.number_id is None
+            or (change.subject_type is Subject.NUMBER and change.subject_id == query.number_id)
+        )
+        and (
+            query.number is None or (change.subject_type is Subject.NUMBER and change.subject == query.number)
+        )
+        and (query.actor is None or change.actor.email == query.actor)
+        and (query.action is None or change.action is query.action)
+        and (query.since is None or change.at >= query.since)
+        and (query.until is None or change.at < query.until)
+        and (query.bulk_change_id is None or change.bulk_change_id == query.bulk_change_id)
+    )
+
+
 class FakePasswordHasher(PasswordHasher):
     """Reversible on purpose: only tests use it, to stay fast. It counts its checks."""
 
@@ -203,6 +288,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
         self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
+        self.changes: FakeChangeRepository = FakeChangeRepository(self.numbers)
         self.committed = False
         self.commit_error: Exception | None = None
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from src.application.changes import Action, History, user_fields, utc_now
 from src.application.errors import DuplicateRecord, UserAlreadyExists
 from src.application.ports import PasswordHasher, UnitOfWorkFactory
 from src.application.results import UserResult
@@ -17,9 +18,12 @@ class NewUser:
 
 
 class CreateUser:
-    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, history: History | None = None
+    ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
+        self._history = history or History(utc_now)
 
     def __call__(self, command: NewUser) -> UserResult:
         email, password, role = parse_new_user(command)
@@ -30,6 +34,9 @@ class CreateUser:
             try:
                 uow.users.add(user)
                 result = UserResult.of(user)
+                uow.changes.add(
+                    self._history.change(Action.USER_CREATE, result.id, result.email, {}, user_fields(result))
+                )
                 uow.commit()
             except DuplicateRecord as error:
                 raise UserAlreadyExists(email.value) from error

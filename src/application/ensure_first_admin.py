@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from src.application.changes import Action, History, user_fields, utc_now
 from src.application.create_user import NewUser, parse_new_user
 from src.application.errors import DuplicateRecord
 from src.application.ports import PasswordHasher, UnitOfWorkFactory
+from src.application.results import UserResult
 from src.domain.users import Role, User
 
 
@@ -12,9 +14,12 @@ class EnsureFirstAdmin:
     Several processes may start at once: the one that loses the race finds the user there.
     """
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, history: History | None = None
+    ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
+        self._history = history or History(utc_now)
 
     def __call__(self, email: str, password: str) -> bool:
         address, checked_password, role = parse_new_user(NewUser(email, password, Role.ADMIN.value))
@@ -22,7 +27,14 @@ class EnsureFirstAdmin:
             if uow.users.count() > 0:
                 return False
             try:
-                uow.users.add(User(address, self._hasher.hash(checked_password), role))
+                user = User(address, self._hasher.hash(checked_password), role)
+                uow.users.add(user)
+                created = UserResult.of(user)
+                uow.changes.add(
+                    self._history.change(
+                        Action.USER_CREATE, created.id, created.email, {}, user_fields(created)
+                    )
+                )
                 uow.commit()
             except DuplicateRecord:
                 return False

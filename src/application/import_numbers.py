@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from src.application.changes import Action, ChangeStamp, History, utc_now
 from src.application.errors import ApplicationError
 from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
@@ -95,12 +96,14 @@ class ImportNumbers:
         batch_size: int = 5000,
         max_reported_errors: int = 1000,
         overlap_writes: bool = False,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._currencies = currencies
         self._batch_size = batch_size
         self._max_reported_errors = max_reported_errors
         self._overlap_writes = overlap_writes  # store on a second thread (a server database only)
+        self._history = history or History(utc_now)
 
     def __call__(
         self, rows: Iterable[ImportRow], mode: ImportMode, progress: Progress | None = None
@@ -113,7 +116,9 @@ class ImportNumbers:
         def rejected_already() -> bool:  # all-or-nothing with a bad row: store nothing, only check
             return mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
 
-        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes) as writer:
+        # Taken here, on the caller's thread: the storing thread does not know who is asking.
+        stamp = self._history.stamp()
+        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes, stamp) as writer:
             for row in rows:
                 tally.received += 1
                 parts = self._parse(row, tally)
@@ -165,9 +170,10 @@ class _Writer:
     database then stores one batch while the caller validates the next (the driver lets go of the
     GIL while it waits), so an import uses two cores. Only the caller's thread touches the tally."""
 
-    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool) -> None:
+    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool, stamp: ChangeStamp) -> None:
         self._uow = uow
         self._tally = tally
+        self._stamp = stamp
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
         self._pending: deque[Future[tuple[_Batch, set[str], bool]]] = deque()
 
@@ -208,7 +214,10 @@ class _Writer:
         numbers = self._uow.numbers
         if only_check:
             return batch, numbers.taken([parts[0] for _, parts in batch]), False
-        return batch, numbers.add_new([parts for _, parts in batch]), True
+        taken = numbers.add_new([parts for _, parts in batch])
+        created = [parts[0].e164 for _, parts in batch if parts[0].e164 not in taken]
+        self._uow.changes.add_created(created, Action.IMPORT, self._stamp)
+        return batch, taken, True
 
     def _account(self, batch: _Batch, taken: set[str], stored: bool) -> None:
         if stored:

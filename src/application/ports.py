@@ -5,14 +5,16 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
-from typing import Self
+from typing import NamedTuple, Self
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import Action, Change, ChangeQuery, ChangeStamp, FieldValue
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.results import NumberRecord
-from src.domain.money import Money
+from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -20,6 +22,25 @@ from src.domain.users import EmailAddress, User
 NO_FILTER = NumberFilter()
 NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
 ALL_BY_ID = Listing()
+
+
+class BulkValues(NamedTuple):
+    """What a bulk change sets on every number it matches; None leaves a field as it is."""
+
+    monthly_price: Decimal | None = None
+    setup_price: Decimal | None = None
+    currency: Currency | None = None
+
+
+class UpdatedNumber(NamedTuple):
+    """A number a bulk change changed: its fields (wire names, as the history keeps them) before
+    and after, and its new version."""
+
+    id: int
+    e164: str
+    before: dict[str, FieldValue]
+    after: dict[str, FieldValue]
+    version: int
 
 
 class NumberRepository(abc.ABC):
@@ -64,6 +85,37 @@ class NumberRepository(abc.ABC):
     @abc.abstractmethod
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
         """The E.164 of those phone numbers that are stored."""
+
+    @abc.abstractmethod
+    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
+        """Set `values` on every number the filter keeps at this moment, bumping each version, in
+        one statement that first locks those rows: a concurrent single write either went before
+        (and the filter judged its result) or waits, then finds its version gone."""
+
+
+class ChangeRepository(abc.ABC):
+    """The change history: appended to, listed, pruned by age; never edited."""
+
+    @abc.abstractmethod
+    def add(self, change: Change) -> int:
+        """Record one change; answer its id."""
+
+    @abc.abstractmethod
+    def add_many(self, changes: Sequence[Change]) -> None:
+        """Record many changes at once (a bulk change's numbers)."""
+
+    @abc.abstractmethod
+    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
+        """Record the creation of each of these stored numbers (an import's batch), their fields
+        read from the store in bulk rather than sent back and forth."""
+
+    @abc.abstractmethod
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        """Newest first (by id), only those older than `before_id` when given (keyset paging)."""
+
+    @abc.abstractmethod
+    def prune(self, older_than: datetime) -> int:
+        """Forget the changes recorded before `older_than`; answer how many."""
 
 
 class IdempotencyRepository(abc.ABC):
@@ -146,6 +198,7 @@ class UnitOfWork(abc.ABC):
     users: UserRepository
     tokens: TokenRepository
     login_failures: LoginFailureRepository
+    changes: ChangeRepository
 
     def __enter__(self) -> Self:
         return self

@@ -4,6 +4,7 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -23,16 +24,29 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import (
+    Action,
+    Actor,
+    Change,
+    ChangeQuery,
+    ChangeStamp,
+    FieldChange,
+    FieldValue,
+    Subject,
+)
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.ports import (
     ALL_BY_ID,
     NO_FILTER,
+    BulkValues,
+    ChangeRepository,
     IdempotencyRepository,
     LoginFailureRepository,
     NewNumber,
     NumberRepository,
     TokenRepository,
+    UpdatedNumber,
     UserRepository,
 )
 from src.application.results import NumberRecord
@@ -41,7 +55,15 @@ from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
-from src.infrastructure.tables import MAX_ID, access_tokens, idempotency_keys, login_failures, numbers, users
+from src.infrastructure.tables import (
+    MAX_ID,
+    access_tokens,
+    changes,
+    idempotency_keys,
+    login_failures,
+    numbers,
+    users,
+)
 
 STREAM_ROWS = 10_000
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
@@ -200,8 +222,109 @@ class SqlAlchemyNumberRepository(NumberRepository):
         )
         return set(self._session.scalars(query))
 
+    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
+        assignments: dict[str, Any] = {"version": numbers.c.version + 1}
+        if values.monthly_price is not None:
+            assignments["monthly_price"] = values.monthly_price
+        if values.setup_price is not None:
+            assignments["setup_price"] = values.setup_price
+        if values.currency is not None:
+            assignments["currency"] = values.currency
+        if self._dialect() == "postgresql":
+            rows = self._set_locked(number_filter, assignments)
+        else:
+            rows = self._set_under_write_lock(number_filter, assignments)
+        return [
+            UpdatedNumber(
+                row[0], row[1], _wire_fields(row[1], *row[2:5]), _wire_fields(row[1], *row[5:8]), row[8]
+            )
+            for row in rows
+        ]
+
+    def _set_locked(self, number_filter: NumberFilter, assignments: dict[str, Any]) -> Sequence[Any]:
+        """PostgreSQL, one statement: lock the matching rows (a concurrent writer of one of them
+        waits, or has committed and its new values are what the filter judged), then update them,
+        answering each row's values before (from the lock) and after."""
+        locked = (
+            select(numbers.c.id, numbers.c.monthly_price, numbers.c.setup_price, numbers.c.currency)
+            .where(*self._conditions(number_filter))
+            .with_for_update()
+            .cte("locked")
+        )
+        statement = (
+            update(numbers)
+            .where(numbers.c.id == locked.c.id)
+            .values(**assignments)
+            .returning(
+                numbers.c.id,
+                type_coerce(numbers.c.e164, String),
+                locked.c.monthly_price,
+                locked.c.setup_price,
+                type_coerce(locked.c.currency, String),
+                numbers.c.monthly_price.label("new_monthly_price"),
+                numbers.c.setup_price.label("new_setup_price"),
+                type_coerce(numbers.c.currency, String).label("new_currency"),
+                numbers.c.version,
+            )
+        )
+        return self._session.execute(statement).all()
+
+    def _set_under_write_lock(
+        self, number_filter: NumberFilter, assignments: dict[str, Any]
+    ) -> Sequence[Any]:
+        """SQLite, whose RETURNING sees only the new row: the first UPDATE (the version alone) takes
+        the database's write lock and answers the values before; under that lock the second sets
+        the new values on exactly those rows (the filter may no longer match them after)."""
+        version = assignments.pop("version")
+        bumped = self._session.execute(
+            update(numbers)
+            .where(*self._conditions(number_filter))
+            .values(version=version)
+            .returning(
+                numbers.c.id,
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+                numbers.c.version,
+            )
+        ).all()
+        if not assignments or not bumped:
+            return [(*row[:5], *row[2:5], row[5]) for row in bumped]
+        ids = json.dumps([row[0] for row in bumped])
+        in_bumped = numbers.c.id.in_(select(text("value")).select_from(func.json_each(ids)))
+        self._session.execute(update(numbers).where(in_bumped).values(**assignments))
+        new_values = {
+            "monthly_price": assignments.get("monthly_price"),
+            "setup_price": assignments.get("setup_price"),
+            "currency": assignments.get("currency"),
+        }
+        return [
+            (
+                number_id,
+                e164,
+                monthly,
+                setup,
+                currency,
+                monthly if new_values["monthly_price"] is None else new_values["monthly_price"],
+                setup if new_values["setup_price"] is None else new_values["setup_price"],
+                currency if new_values["currency"] is None else new_values["currency"].code,
+                version,
+            )
+            for number_id, e164, monthly, setup, currency, version in bumped
+        ]
+
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+
+def _wire_fields(e164: str, monthly: Decimal, setup: Decimal, currency: str) -> dict[str, FieldValue]:
+    return {
+        "value": e164,
+        "monthyPrice": f"{monthly:.2f}",
+        "setupPrice": f"{setup:.2f}",
+        "currency": currency,
+    }
 
 
 class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
@@ -313,3 +436,175 @@ class SqlAlchemyLoginFailureRepository(LoginFailureRepository):
 
     def clear(self, email: str) -> None:
         self._session.execute(delete(login_failures).where(login_failures.c.email == email))
+
+
+class SqlAlchemyChangeRepository(ChangeRepository):
+    """Core statements only: a change is written once and read as plain data, never as an entity."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, change: Change) -> int:
+        inserted = self._session.execute(insert(changes).values(_change_row(change)).returning(changes.c.id))
+        return int(inserted.scalar_one())
+
+    def add_many(self, new_changes: Sequence[Change]) -> None:
+        if not new_changes:
+            return
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._copy(new_changes)
+        else:
+            self._session.execute(insert(changes), [_change_row(change) for change in new_changes])
+
+    def _copy(self, new_changes: Sequence[Change]) -> None:
+        """COPY: a bulk change's hundred thousand rows in one round trip, not a thousand INSERTs."""
+        text_rows = io.StringIO()
+        for change in new_changes:
+            row = _change_row(change)
+            text_rows.write("\t".join(_copy_text(row[name]) for name in CHANGE_COLUMNS))
+            text_rows.write("\n")
+        text_rows.seek(0)
+        cursor = self._session.connection().connection.cursor()
+        try:
+            cursor.copy_expert(f"COPY changes ({', '.join(CHANGE_COLUMNS)}) FROM STDIN", text_rows)
+        finally:
+            cursor.close()
+
+    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
+        if not e164s:
+            return
+        if self._session.get_bind().dialect.name == "postgresql":
+            # Built by the database from the rows just stored: no number travels back to Python.
+            self._session.execute(
+                text(RECORD_CREATED),
+                {
+                    "at": stamp.at,
+                    "actor_id": stamp.actor.user_id,
+                    "actor_email": stamp.actor.email,
+                    "request_id": stamp.actor.request_id,
+                    "action": action.value,
+                    "e164s": list(e164s),
+                },
+            )
+            return
+        created: list[Change] = []
+        for start in range(0, len(e164s), SQLITE_IN_CHUNK):
+            chunk = e164s[start : start + SQLITE_IN_CHUNK]
+            query = select(
+                numbers.c.id,
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+            ).where(numbers.c.e164.in_(chunk))
+            for number_id, e164, monthly, setup, currency in self._session.execute(query):
+                after = {"value": e164, "monthyPrice": f"{monthly:.2f}", "setupPrice": f"{setup:.2f}"}
+                fields = {name: FieldChange(None, value) for name, value in after.items()}
+                fields["currency"] = FieldChange(None, currency)
+                created.append(Change(stamp.at, stamp.actor, action, number_id, e164, fields))
+        self.add_many(created)
+
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        found = select(changes).where(*_change_conditions(query))
+        if before_id is not None:
+            found = found.where(changes.c.id < before_id)
+        rows = self._session.execute(found.order_by(changes.c.id.desc()).limit(limit))
+        return [_change_of(row) for row in rows]
+
+    def prune(self, older_than: datetime) -> int:
+        pruned = self._session.execute(delete(changes).where(changes.c.at < older_than))
+        return int(pruned.rowcount)  # type: ignore[attr-defined]
+
+
+CHANGE_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_email",
+    "request_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject",
+    "fields",
+    "bulk_change_id",
+    "count",
+)
+SQLITE_IN_CHUNK = 900  # bound parameters per statement stay under SQLite's oldest limit
+_NEW = "json_build_object('before', NULL, 'after', {})"
+RECORD_CREATED = (
+    f"INSERT INTO changes ({', '.join(CHANGE_COLUMNS[:-2])}) "  # noqa: S608 - constants
+    "SELECT :at, :actor_id, :actor_email, :request_id, :action, 'number', id, e164, "
+    "json_build_object("
+    f"'value', {_NEW.format('e164')}, "
+    f"'monthyPrice', {_NEW.format('monthly_price::text')}, "
+    f"'setupPrice', {_NEW.format('setup_price::text')}, "
+    f"'currency', {_NEW.format('currency')})::text "
+    "FROM numbers WHERE e164 = ANY(:e164s)"
+)
+
+
+def _change_row(change: Change) -> dict[str, Any]:
+    return {
+        "at": change.at,
+        "actor_id": change.actor.user_id,
+        "actor_email": change.actor.email,
+        "request_id": change.actor.request_id,
+        "action": change.action.value,
+        "subject_type": change.subject_type.value,
+        "subject_id": change.subject_id,
+        "subject": change.subject,
+        "fields": json.dumps(
+            {name: {"before": field.before, "after": field.after} for name, field in change.fields.items()}
+        ),
+        "bulk_change_id": change.bulk_change_id,
+        "count": change.count,
+    }
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: \\N for NULL, backslashes doubled (JSON escapes the rest)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _change_of(row: Any) -> Change:
+    fields = {
+        name: FieldChange(value.get("before"), value.get("after"))
+        for name, value in json.loads(row.fields).items()
+    }
+    return Change(
+        at=row.at,
+        actor=Actor(row.actor_id, row.actor_email, row.request_id),
+        action=Action(row.action),
+        subject_id=row.subject_id,
+        subject=row.subject,
+        fields=fields,
+        bulk_change_id=row.bulk_change_id,
+        count=row.count,
+        id=row.id,
+    )
+
+
+def _change_conditions(query: ChangeQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [
+        changes.c.subject_type.in_([subject.value for subject in query.subjects])
+    ]
+    number = Subject.NUMBER.value
+    if query.number_id is not None:
+        found += [changes.c.subject_id == query.number_id, changes.c.subject_type == number]
+    if query.number is not None:
+        found += [changes.c.subject == query.number, changes.c.subject_type == number]
+    if query.actor is not None:
+        found.append(changes.c.actor_email == query.actor)
+    if query.action is not None:
+        found.append(changes.c.action == query.action.value)
+    if query.since is not None:
+        found.append(changes.c.at >= query.since)
+    if query.until is not None:
+        found.append(changes.c.at < query.until)
+    if query.bulk_change_id is not None:
+        found.append(changes.c.bulk_change_id == query.bulk_change_id)
+    return found

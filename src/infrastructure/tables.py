@@ -135,6 +135,31 @@ import_jobs = Table(
     CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"),
 )
 
+# The change history (src/application/changes.py): appended to, never updated; old rows pruned.
+# No foreign keys: a number's or user's history outlives it. `fields` is JSON text, written by
+# Python or, for an import's rows, built by PostgreSQL itself.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor_email", String(254), nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("action", String(16), nullable=False),
+    Column("subject_type", String(16), nullable=False),
+    Column("subject_id", Integer, nullable=True),
+    Column("subject", String(512), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("bulk_change_id", BigInteger, nullable=True),
+    Column("count", Integer, nullable=True),
+    # A thing's history, newest first; the log filtered by number (E.164) or action; by age.
+    Index("ix_changes_subject_id_id", "subject_id", "id"),
+    Index("ix_changes_subject_id", "subject", "id"),
+    Index("ix_changes_action_id", "action", "id"),
+    Index("ix_changes_at", "at"),
+)
+
 import_job_chunks = Table(
     "import_job_chunks",
     metadata,
