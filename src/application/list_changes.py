@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from src.application.changes import Change, ChangeQuery
-from src.application.ports import Clock, UnitOfWorkFactory
+from src.application.changes import Change, ChangeQuery, Subject
+from src.application.errors import NumberNotFound
+from src.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,31 @@ class ListChanges:
 
     def __call__(self, query: ChangeQuery, per_page: int, before_id: int | None = None) -> ChangesPage:
         with self._uow_factory() as uow:
-            found = uow.changes.list(query, limit=per_page + 1, before_id=before_id)
-        items = tuple(found[:per_page])
-        following = items[-1].id if len(found) > per_page and items else None
-        return ChangesPage(items, following)
+            return _page(uow, query, per_page, before_id)
+
+
+class NumberHistory:
+    """One number's changes; still there once the number is deleted (the delete comes first)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def __call__(self, number_id: int, per_page: int, before_id: int | None = None) -> ChangesPage:
+        query = ChangeQuery(subjects=frozenset({Subject.NUMBER}), number_id=number_id)
+        with self._uow_factory() as uow:
+            page = _page(uow, query, per_page, before_id)
+            # No history and no number: there never was one (a number older than the history
+            # has an empty one).
+            if not page.items and before_id is None and uow.numbers.get(number_id) is None:
+                raise NumberNotFound(number_id)
+            return page
+
+
+def _page(uow: UnitOfWork, query: ChangeQuery, per_page: int, before_id: int | None) -> ChangesPage:
+    found = uow.changes.list(query, limit=per_page + 1, before_id=before_id)
+    items = tuple(found[:per_page])
+    following = items[-1].id if len(found) > per_page and items else None
+    return ChangesPage(items, following)
 
 
 class PruneChanges:

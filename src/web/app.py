@@ -22,7 +22,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
-from src.application.list_changes import ListChanges, PruneChanges
+from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -43,7 +43,7 @@ from src.infrastructure.settings import Settings
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.access_log import register_access_log
 from src.web.auth import current_actor, register_authorization
-from src.web.blueprints import auth, docs, health, numbers, users
+from src.web.blueprints import auth, changes, docs, health, numbers, users
 from src.web.cli import register_commands
 from src.web.cursors import CursorCodec
 from src.web.errors import register_error_handlers
@@ -138,6 +138,7 @@ def build_inventory(settings: Settings) -> Inventory:
         delete_number=DeleteNumber(uow, history),
         bulk_change=BulkChange(uow, currencies, history),
         list_changes=ListChanges(read_uow),
+        number_history=NumberHistory(read_uow),
         prune_changes=PruneChanges(uow, utc_now),
         seed_numbers=SeedNumbers(import_numbers),
         export_numbers=ExportNumbers(uow),
@@ -169,3 +170,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(changes.bp)

@@ -12,6 +12,7 @@ from flask import Flask, Response, g
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from src.application.bulk_change import CountMismatch
 from src.application.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -56,6 +57,8 @@ def problem(
     kind: str | None = None,
     errors: list[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    count: int | None = None,
+    expected_count: int | None = None,
 ) -> Response:
     body = Problem(
         type=PROBLEM_TYPE + kind if kind else "about:blank",
@@ -64,6 +67,8 @@ def problem(
         detail=detail,
         errors=errors,
         requestId=g.get("request_id"),
+        count=count,
+        expectedCount=expected_count,
     )
     return Response(
         body.model_dump_json(exclude_none=True),
@@ -81,6 +86,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NumberAlreadyExists, _already_exists)
     app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
     app.register_error_handler(VersionMismatch, _version_mismatch)
+    app.register_error_handler(CountMismatch, _count_mismatch)
     app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
     app.register_error_handler(Unauthenticated, _unauthenticated)
@@ -141,6 +147,10 @@ def _changed_meanwhile(error: NumberChangedMeanwhile) -> Response:
 
 def _version_mismatch(error: VersionMismatch) -> Response:
     return problem(412, str(error), kind="version-mismatch")
+
+
+def _count_mismatch(error: CountMismatch) -> Response:
+    return problem(412, str(error), kind="count-mismatch", count=error.actual, expected_count=error.expected)
 
 
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:

@@ -19,6 +19,9 @@ from pydantic.json_schema import models_json_schema
 from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
 from src.web.schemas import (
+    BulkChangeIn,
+    BulkChangeOut,
+    ChangeOut,
     HealthStatus,
     ImportJobOut,
     ImportReportOut,
@@ -51,6 +54,9 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (UserOut, "serialization"),
     (ImportReportOut, "serialization"),
     (ImportJobOut, "serialization"),
+    (BulkChangeIn, "validation"),
+    (BulkChangeOut, "serialization"),
+    (ChangeOut, "serialization"),
 ]
 PATH_PARAMETERS = {
     "number_id": {"type": "integer", "minimum": 1},
@@ -185,6 +191,7 @@ def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
         },
         "tags": [
             {"name": "numbers", "description": "The inventory of DID numbers for sale."},
+            {"name": "history", "description": "Who changed what, and when: the change history."},
             {"name": "probes", "description": "For load balancers and orchestrators."},
             {"name": "docs", "description": "This document and its viewer."},
         ],

@@ -203,6 +203,8 @@ class Problem(BaseModel):
     detail: str
     errors: list[FieldError] | None = None
     requestId: str | None = Field(None, description="Quote it when reporting a problem.")  # noqa: N815
+    count: int | None = Field(None, description="A refused bulk change: how many numbers match now.")
+    expectedCount: int | None = Field(None, description="A refused bulk change: the count it was sent.")  # noqa: N815
 
 
 class HealthStatus(BaseModel):
@@ -326,3 +328,139 @@ class ImportJobOut(BaseModel):
             report=None if job.report is None else ImportReportOut.of(job.report),
             error=job.error,
         )
+
+
+class BulkFilter(BaseModel):
+    """The filters of GET /numbers, by the same names, as strings; none means none."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    q: StrictStr | None = None
+    country: StrictStr | None = None
+    prefix: StrictStr | None = None
+    currency: StrictStr | None = None
+    monthly_min: StrictStr | None = Field(None, alias="monthyPrice_min")
+    monthly_max: StrictStr | None = Field(None, alias="monthyPrice_max")
+    setup_min: StrictStr | None = Field(None, alias="setupPrice_min")
+    setup_max: StrictStr | None = Field(None, alias="setupPrice_max")
+
+    def filters(self) -> dict[str, str | None]:
+        return self.model_dump(by_alias=True)
+
+
+class BulkSet(BaseModel):
+    """The fields a bulk change sets: prices and/or the currency (of both prices)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    monthly_price: Price | None = Field(None, alias="monthyPrice")
+    setup_price: Price | None = Field(None, alias="setupPrice")
+    currency: CurrencyText | None = None
+
+    def changes(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class BulkChangeIn(BaseModel):
+    """Body of POST /numbers/bulk-changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: BulkFilter = Field(default_factory=BulkFilter, description="As GET /numbers filters.")
+    set: BulkSet = Field(description="The fields to set on every matching number.")
+    expectedCount: StrictInt | None = Field(  # noqa: N815
+        None,
+        ge=0,
+        description="How many numbers you saw match (X-Total-Count of the same filter): the change "
+        "is made only if exactly that many match now. Required unless dryRun.",
+        examples=[3120],
+    )
+    dryRun: StrictBool = Field(  # noqa: N815
+        False, description="Only count the matching numbers and show the first 20: nothing changes."
+    )
+    all: StrictBool = Field(False, description="Needed to send an empty filter: every number matches it.")
+
+
+class BulkChangeOut(BaseModel):
+    count: int = Field(description="How many numbers match (dry run) or were changed.")
+    dryRun: bool  # noqa: N815
+    bulkChangeId: int | None = Field(  # noqa: N815
+        description="The bulk change's id in the history (GET /changes?bulkChange=<id>); null on a dry run."
+    )
+    numbers: list[NumberOut] = Field(description="A dry run's first 20 matching numbers; empty otherwise.")
+
+
+FieldValueOut = str | bool | None
+
+
+class FieldChangeOut(BaseModel):
+    before: FieldValueOut
+    after: FieldValueOut
+
+
+class ChangeOut(BaseModel):
+    """One recorded change. Numbers' values read as in responses (international format, currency
+    symbols); a bulk change's `subject` is its filter as JSON (or "all")."""
+
+    id: int
+    at: datetime
+    actorId: int | None = Field(description="The user who made it; null for the system.")  # noqa: N815
+    actorEmail: str | None = Field(description="Their email at the time.")  # noqa: N815
+    requestId: str | None = Field(description="X-Request-ID of the request that made it.")  # noqa: N815
+    action: Literal[
+        "create",
+        "replace",
+        "patch",
+        "delete",
+        "import",
+        "bulk-update",
+        "bulk-change",
+        "user-create",
+        "user-update",
+        "user-password",
+        "user-delete",
+    ]
+    subjectType: Literal["number", "user", "bulk-change"]  # noqa: N815
+    subjectId: int | None = Field(description="The number's or user's id.")  # noqa: N815
+    subject: str = Field(examples=["+55 84 91234-4321"])
+    fields: dict[str, FieldChangeOut] = Field(description="Only the fields that changed.")
+    bulkChangeId: int | None = Field(description="The bulk change this was part of.")  # noqa: N815
+    count: int | None = Field(description="A bulk change's number of numbers.")
+
+
+class ChangesParams(BaseModel):
+    """Query parameters of GET /changes and GET /numbers/{id}/history."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    per_page: int | None = Field(None, ge=1)
+    cursor: int | None = Field(
+        None, ge=1, description="Keyset paging: the `cursor` of the `next` Link (older changes)."
+    )
+    number: str | None = Field(
+        None, description="A phone number, in any spelling.", examples=["+5584912344321"]
+    )
+    actor: str | None = Field(None, description="The email of who made the change.")
+    action: str | None = Field(None, description="One action, e.g. patch or bulk-change.")
+    since: datetime | None = Field(None, description="Changes at or after this time (ISO 8601).")
+    until: datetime | None = Field(None, description="Changes before this time (ISO 8601).")
+    bulk_change: int | None = Field(
+        None, alias="bulkChange", ge=1, description="The numbers of one bulk change."
+    )
+
+    @field_validator("per_page")
+    @classmethod
+    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
+        limit = (info.context or {}).get("max_page_size")
+        if per_page is not None and limit is not None and per_page > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
+        return per_page
+
+    @field_validator("since", "until")
+    @classmethod
+    def _with_a_time_zone(cls, moment: datetime | None) -> datetime | None:
+        if moment is not None and moment.tzinfo is None:
+            raise PydanticCustomError("timezone_aware", "must name its time zone, e.g. 2026-12-01T12:00:00Z")
+        return moment
