@@ -445,12 +445,14 @@ class SqlAlchemyChangeRepository(ChangeRepository):
         self._session = session
 
     def add(self, change: Change) -> int:
+        self._flush_the_change_itself()
         inserted = self._session.execute(insert(changes).values(_change_row(change)).returning(changes.c.id))
         return int(inserted.scalar_one())
 
     def add_many(self, new_changes: Sequence[Change]) -> None:
         if not new_changes:
             return
+        self._flush_the_change_itself()
         if self._session.get_bind().dialect.name == "postgresql":
             self._copy(new_changes)
         else:
@@ -473,6 +475,7 @@ class SqlAlchemyChangeRepository(ChangeRepository):
     def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
         if not e164s:
             return
+        self._flush_the_change_itself()
         if self._session.get_bind().dialect.name == "postgresql":
             # Built by the database from the rows just stored: no number travels back to Python.
             self._session.execute(
@@ -503,6 +506,12 @@ class SqlAlchemyChangeRepository(ChangeRepository):
                 fields["currency"] = FieldChange(None, currency)
                 created.append(Change(stamp.at, stamp.actor, action, number_id, e164, fields))
         self.add_many(created)
+
+    def _flush_the_change_itself(self) -> None:
+        """The change being recorded is written first, so that a lost race (a taken number, a
+        version changed meanwhile) is told as such, not as a failure of the record."""
+        with translated_storage_errors():
+            self._session.flush()
 
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
         found = select(changes).where(*_change_conditions(query))

@@ -80,7 +80,7 @@ def number_history(number_id: int) -> Response:
         "The change log: every recorded change, filtered, newest first",
         "history",
         {200: Reply(PAGED.description, "[ChangeOut]", ("Link",), other_content={"text/csv": CHANGES_CSV})},
-        problems=(400, 422),
+        problems=(422,),
         query=ChangesParams,
         permission=Permission.WRITE_NUMBERS,
         description=f"{WHO_SEES_WHAT} Filters combine (AND). Keyset paged: follow the `next` Link. "
