@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 IMPORT_TASK = "import_numbers"
 RETRY_STALLED_TASK = "retry_stalled_jobs"
+PRUNE_CHANGES_TASK = "prune_changes"
 # A worker is stalled once it has sent no heartbeat for this long (it sends one every 10 s).
 STALLED_AFTER_SECONDS = 30.0
 # For the container's health check: touched every HEARTBEAT_SECONDS while the worker reaches the database.
@@ -49,9 +50,21 @@ def conninfo(database_url: str) -> str:
     return make_conninfo(**{key: value for key, value in params.items() if value is not None})
 
 
-def build_job_app(connector: Any, run_import: Callable[[int], object]) -> procrastinate.App:
-    """The queue's tasks, bound to this process's use case."""
+def build_job_app(
+    connector: Any, run_import: Callable[[int], object], prune_changes: Callable[[], int] | None = None
+) -> procrastinate.App:
+    """The queue's tasks, bound to this process's use cases."""
     app = procrastinate.App(connector=connector)
+
+    # Retention of the change history (CHANGES_RETENTION_DAYS), once a day whichever worker
+    # takes it: the queueing lock keeps it to one at a time.
+    @app.periodic(cron="17 3 * * *", periodic_id="daily")
+    @app.task(name=PRUNE_CHANGES_TASK, queueing_lock=PRUNE_CHANGES_TASK)
+    def prune_old_changes(timestamp: int) -> None:
+        if prune_changes is not None:
+            pruned = prune_changes()
+            if pruned:
+                logger.info("pruned %s changes past the retention", pruned)
 
     @app.task(name=IMPORT_TASK)
     def import_numbers(job_id: int) -> None:
@@ -76,9 +89,12 @@ async def retry_stalled(
     return len(stalled)
 
 
-def worker_app(database_url: str, run_import: Callable[[int], object]) -> procrastinate.App:
+def worker_app(
+    database_url: str, run_import: Callable[[int], object], prune_changes: Callable[[], int] | None = None
+) -> procrastinate.App:
     """For a worker process: procrastinate's own asynchronous psycopg 3 connector."""
-    return build_job_app(procrastinate.PsycopgConnector(conninfo=conninfo(database_url)), run_import)
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    return build_job_app(connector, run_import, prune_changes)
 
 
 def enqueuer(engine: Engine, run_import: Callable[[int], object]) -> Callable[[int], None]:

@@ -41,11 +41,15 @@ def seed_command(count: int) -> None:
 @with_appcontext
 def worker_command(concurrency: int, heartbeat_file: Path) -> None:
     """Run the jobs of large imports (PostgreSQL only) until stopped (SIGTERM/SIGINT: the job in
-    hand is finished first). Start as many as you like, on any machine that reaches the database."""
+    hand is finished first). Start as many as you like, on any machine that reaches the database.
+    It also prunes the change history past CHANGES_RETENTION_DAYS, daily."""
     served = inventory()
     if served.engine.dialect.name != "postgresql":
         raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
-    app = worker_app(served.settings.database_url, served.run_import_job)
+    retention_days = served.settings.changes_retention_days
+    app = worker_app(
+        served.settings.database_url, served.run_import_job, lambda: served.prune_changes(retention_days)
+    )
     asyncio.run(run_worker(app, concurrency, heartbeat_file))
 
 
