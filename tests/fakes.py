@@ -8,7 +8,9 @@ from datetime import datetime
 
 from src.application.access_tokens import AccessToken
 from src.application.changes import (
+    SYSTEM,
     Action,
+    Actor,
     Change,
     ChangeQuery,
     ChangeStamp,
@@ -315,10 +317,11 @@ class FakeImportJobStore(ImportJobStore):
         self.files: dict[int, list[bytes]] = {}
         self.progress_seen: list[int] = []
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes]) -> ImportJob:
+    def create(self, mode: ImportMode, chunks: Iterable[bytes], requested_by: Actor = SYSTEM) -> ImportJob:
         job_id = len(self.jobs) + 1
         self.files[job_id] = list(chunks)
-        job = ImportJob(job_id, JobStatus.QUEUED, mode, sum(map(len, self.files[job_id])), 0)
+        size = sum(map(len, self.files[job_id]))
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, requested_by=requested_by)
         self.jobs[job_id] = job
         return job
 

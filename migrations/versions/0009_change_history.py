@@ -1,4 +1,5 @@
-"""The change history: one row per change of a number or user, and one per bulk change.
+"""The change history: one row per change of a number or user, and one per bulk change; and who
+sent each import job's file, so that the numbers a worker creates from it are theirs.
 
 Revision ID: 0009
 Revises: 0006
@@ -37,7 +38,15 @@ def upgrade() -> None:
     op.create_index("ix_changes_subject_id", "changes", ["subject", "id"])
     op.create_index("ix_changes_action_id", "changes", ["action", "id"])
     op.create_index("ix_changes_at", "changes", ["at"])
+    with op.batch_alter_table("import_jobs") as batch:
+        batch.add_column(sa.Column("requested_by_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("requested_by_email", sa.String(length=254), nullable=True))
+        batch.add_column(sa.Column("request_id", sa.String(length=128), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("import_jobs") as batch:
+        batch.drop_column("request_id")
+        batch.drop_column("requested_by_email")
+        batch.drop_column("requested_by_id")
     op.drop_table("changes")

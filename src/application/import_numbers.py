@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from src.application.changes import Action, ChangeStamp, History, utc_now
+from src.application.changes import Action, Actor, ChangeStamp, History, utc_now
 from src.application.errors import ApplicationError
 from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
@@ -106,9 +106,14 @@ class ImportNumbers:
         self._history = history or History(utc_now)
 
     def __call__(
-        self, rows: Iterable[ImportRow], mode: ImportMode, progress: Progress | None = None
+        self,
+        rows: Iterable[ImportRow],
+        mode: ImportMode,
+        progress: Progress | None = None,
+        actor: Actor | None = None,
     ) -> ImportReport:
-        """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end."""
+        """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end.
+        `actor`: who sent the file, when not the caller (a job, run by a worker)."""
         tally = _Tally(self._max_reported_errors)
         seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
         batch: list[tuple[int, NewNumber]] = []
@@ -118,6 +123,8 @@ class ImportNumbers:
 
         # Taken here, on the caller's thread: the storing thread does not know who is asking.
         stamp = self._history.stamp()
+        if actor is not None:
+            stamp = ChangeStamp(stamp.at, actor)
         with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes, stamp) as writer:
             for row in rows:
                 tally.received += 1

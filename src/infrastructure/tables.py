@@ -132,6 +132,10 @@ import_jobs = Table(
     Column("error", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Who sent the file, for the change history of the numbers a worker creates from it.
+    Column("requested_by_id", Integer, nullable=True),
+    Column("requested_by_email", String(254), nullable=True),
+    Column("request_id", String(128), nullable=True),
     CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"),
 )
 

@@ -145,7 +145,7 @@ def build_inventory(settings: Settings) -> Inventory:
         import_numbers=import_numbers,
         get_import_job=GetImportJob(job_store),
         run_import_job=run_import_job,
-        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
+        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job), current_actor)
         if jobs_enabled
         else None,
         authorize_request=AuthorizeRequest(read_uow, utc_now),

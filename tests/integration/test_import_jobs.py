@@ -94,6 +94,14 @@ def test_a_large_import_is_a_job_that_a_worker_runs_to_its_report(
     }
     assert done.json["error"] is None
     assert count_numbers(app) == 300
+    # Each number's creation is in its history, by whoever sent the file, though a worker stored it.
+    sender = client.get("/api/v1/auth/me").json["email"]
+    created = client.get("/api/v1/changes", query_string={"action": "import", "per_page": 100}).json
+    assert len(created) == 100
+    assert {entry["actorEmail"] for entry in created} == {sender}
+    assert {entry["requestId"] for entry in created} == {response.headers["X-Request-ID"]}
+    (creation,) = client.get(f"/api/v1/numbers/{created[0]['subjectId']}/history").json
+    assert creation["fields"]["monthyPrice"] == {"before": None, "after": "0.03"}
     with app.app_context():
         assert SqlAlchemyImportJobStore(inventory().engine, utc_now).count_stored_chunks() == 0
 

@@ -11,6 +11,7 @@ from src.application.create_number import CreateNumber, CreateNumberCommand
 from src.application.create_user import CreateUser, NewUser
 from src.application.delete_number import DeleteNumber, DeleteNumberCommand
 from src.application.delete_user import DeleteUser
+from src.application.import_jobs import RunImportJob, StartImportJob
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
 from src.application.list_changes import ListChanges, PruneChanges
 from src.application.number_fields import NumberData
@@ -20,7 +21,8 @@ from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import Currency, CurrencyCatalog, Money
 from tests.factories import NumberFactory, nth_phone_number
-from tests.fakes import FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import FakeImportJobStore, FakePasswordHasher, FakeUnitOfWork
+from tests.unit.test_import_jobs import csv_file, read_rows
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -215,3 +217,13 @@ def test_retention_prunes_only_when_configured(uow: FakeUnitOfWork) -> None:
     assert PruneChanges(uow, lambda: later)(0) == 0
     assert PruneChanges(uow, lambda: later)(30) == 1
     assert not history(uow)
+
+
+def test_an_import_job_records_its_creations_as_the_sender_s(uow: FakeUnitOfWork) -> None:
+    store = FakeImportJobStore()
+    job = StartImportJob(store, lambda job_id: None, lambda: ANA)(csv_file(1), ImportMode.ALL_OR_NOTHING)
+    worker_history = History(lambda: NOW)  # a worker knows no caller of its own
+    run = RunImportJob(store, ImportNumbers(uow, CURRENCIES, history=worker_history), read_rows)
+    run(job.id)
+    (created,) = history(uow, action=Action.IMPORT)
+    assert created.actor == ANA
