@@ -13,8 +13,6 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
-    ChangeStamp,
-    FieldChange,
     Subject,
     number_fields,
 )
@@ -49,6 +47,7 @@ class FakeNumberRepository(NumberRepository):
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
         self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
+        self.created_by: dict[int, int] = {}  # number id -> the import that created it
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -93,11 +92,14 @@ class FakeNumberRepository(NumberRepository):
                 n.phone_number.e164, n.monthly_price.amount, n.setup_price.amount, n.currency.code
             )
 
-    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+    def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         taken = self.taken([phone_number for phone_number, _, _ in numbers])
         for phone_number, monthly_price, setup_price in numbers:
             if phone_number.e164 not in taken:
-                self.add(Number(phone_number, monthly_price, setup_price))
+                number = Number(phone_number, monthly_price, setup_price)
+                self.add(number)
+                if import_id is not None:
+                    self.created_by[number.id or 0] = import_id
         return taken
 
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
@@ -223,27 +225,54 @@ class FakeChangeRepository(ChangeRepository):
         for change in changes:
             self.add(change)
 
-    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
-        wanted = set(e164s)
-        for number in self._numbers.list(limit=len(self._numbers._numbers)):
-            if number.phone_number.e164 in wanted:
-                result = NumberResult.of(number)
-                fields = {name: FieldChange(None, value) for name, value in number_fields(result).items()}
-                self.add(Change(stamp.at, stamp.actor, action, result.id, result.e164, fields))
+    def count_import(self, import_id: int, created: int) -> None:
+        self.changes = [
+            dataclasses.replace(change, count=created) if change.id == import_id else change
+            for change in self.changes
+        ]
+
+    def import_of(self, number_id: int) -> int | None:
+        return self._numbers.created_by.get(number_id) if self._numbers.get(number_id) else None
 
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        imports = self._imports_of(query)
         kept = [
             change
             for change in reversed(self.changes)
-            if (before_id is None or (change.id or 0) < before_id) and _keeps(query, change)
+            if (before_id is None or (change.id or 0) < before_id)
+            and (_keeps(query, change) or (change.id in imports and _keeps(_unnumbered(query), change)))
         ]
         return kept[:limit]
+
+    def _imports_of(self, query: ChangeQuery) -> set[int | None]:
+        """The import that created the number a query asks about: from the live number, or from
+        its delete."""
+        if query.number_id is None and query.number is None:
+            return set()
+        number_ids = {query.number_id} if query.number_id is not None else set()
+        if query.number is not None:
+            number_ids |= {
+                n.id for n in self._numbers.list(limit=10**9) if n.phone_number.e164 == query.number
+            }
+        found = {self._numbers.created_by.get(number_id or 0) for number_id in number_ids}
+        found |= {
+            change.import_id
+            for change in self.changes
+            if change.action is Action.DELETE
+            and change.import_id is not None
+            and (change.subject_id == query.number_id or change.subject == query.number)
+        }
+        return found - {None}
 
     def prune(self, older_than: datetime) -> int:
         kept = [change for change in self.changes if change.at >= older_than]
         pruned = len(self.changes) - len(kept)
         self.changes = kept
         return pruned
+
+
+def _unnumbered(query: ChangeQuery) -> ChangeQuery:
+    return dataclasses.replace(query, number_id=None, number=None)
 
 
 def _keeps(query: ChangeQuery, change: Change) -> bool:

@@ -1,5 +1,6 @@
-"""The change history: one row per change of a number or user, and one per bulk change; and who
-sent each import job's file, so that the numbers a worker creates from it are theirs.
+"""The change history: one row per change of a number or user, one per bulk change and one per
+import, which the numbers it created link to; and who sent each import job's file, so that the
+numbers a worker creates from it are theirs.
 
 Revision ID: 0009
 Revises: 0006
@@ -32,12 +33,15 @@ def upgrade() -> None:
         sa.Column("fields", sa.Text(), nullable=False),
         sa.Column("bulk_change_id", sa.BigInteger(), nullable=True),
         sa.Column("count", sa.Integer(), nullable=True),
+        sa.Column("import_id", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_changes")),
     )
     op.create_index("ix_changes_subject_id_id", "changes", ["subject_id", "id"])
     op.create_index("ix_changes_subject_id", "changes", ["subject", "id"])
     op.create_index("ix_changes_action_id", "changes", ["action", "id"])
     op.create_index("ix_changes_at", "changes", ["at"])
+    with op.batch_alter_table("numbers") as batch:
+        batch.add_column(sa.Column("created_by_change_id", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("import_jobs") as batch:
         batch.add_column(sa.Column("requested_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("requested_by_email", sa.String(length=254), nullable=True))
@@ -45,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("numbers") as batch:
+        batch.drop_column("created_by_change_id")
     with op.batch_alter_table("import_jobs") as batch:
         batch.drop_column("request_id")
         batch.drop_column("requested_by_email")

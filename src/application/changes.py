@@ -20,6 +20,7 @@ class Subject(StrEnum):
     NUMBER = "number"
     USER = "user"
     BULK_CHANGE = "bulk-change"  # the bulk change itself: its filter, its fields, its count
+    IMPORT = "import"  # an import: who, when, how many numbers it created
 
 
 class Action(StrEnum):
@@ -29,7 +30,9 @@ class Action(StrEnum):
     REPLACE = "replace"
     PATCH = "patch"
     DELETE = "delete"
-    IMPORT = "import"  # a number created by a row of an import
+    # An import, once: the numbers it creates link to it (a record per row would cost an import
+    # of a million rows as much again).
+    IMPORT = "import"
     BULK_UPDATE = "bulk-update"  # a number changed by a bulk change (bulk_change_id says which)
     BULK_CHANGE = "bulk-change"
     USER_CREATE = "user-create"
@@ -41,6 +44,8 @@ class Action(StrEnum):
     def subject(self) -> Subject:
         if self is Action.BULK_CHANGE:
             return Subject.BULK_CHANGE
+        if self is Action.IMPORT:
+            return Subject.IMPORT
         return Subject.USER if self.value.startswith("user-") else Subject.NUMBER
 
 
@@ -72,7 +77,8 @@ class Change:
     subject: str  # the number's E.164 or the user's email at the time; the filter for a bulk change
     fields: Mapping[str, FieldChange] = field(default_factory=dict)
     bulk_change_id: int | None = None
-    count: int | None = None  # how many numbers a bulk change changed
+    count: int | None = None  # how many numbers a bulk change changed, or an import created
+    import_id: int | None = None  # a deleted number's: the import that created it, if one did
     id: int | None = None
 
     @property
@@ -93,8 +99,8 @@ class ChangeQuery:
     """Which changes to list; every condition is optional. `subjects` is what the caller may see."""
 
     subjects: frozenset[Subject] = frozenset(Subject)
-    number_id: int | None = None
-    number: str | None = None  # E.164
+    number_id: int | None = None  # its own changes and the import that created it
+    number: str | None = None  # E.164; likewise
     actor: str | None = None  # email, lower-cased
     action: Action | None = None
     since: datetime | None = None

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from src.application.changes import Action, History, number_fields, utc_now
 from src.application.get_number import load_number
@@ -27,8 +27,11 @@ class DeleteNumber:
             require_version(number, command.if_match)
             with lost_races_explained(number, command.if_match):
                 before = NumberResult.of(number)
+                # Kept on the delete: once the row is gone, it is what links the number to its import.
+                import_id = uow.changes.import_of(before.id)
                 uow.numbers.delete(number)
-                uow.changes.add(
-                    self._history.change(Action.DELETE, before.id, before.e164, number_fields(before), {})
+                change = self._history.change(
+                    Action.DELETE, before.id, before.e164, number_fields(before), {}
                 )
+                uow.changes.add(replace(change, import_id=import_id))
                 uow.commit()

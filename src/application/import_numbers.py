@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from src.application.changes import Action, Actor, ChangeStamp, History, utc_now
+from src.application.changes import Action, Actor, Change, History, utc_now
 from src.application.errors import ApplicationError
 from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
@@ -115,17 +115,32 @@ class ImportNumbers:
         """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end.
         `actor`: who sent the file, when not the caller (a job, run by a worker)."""
         tally = _Tally(self._max_reported_errors)
+        stamp = self._history.stamp()
+        with self._uow_factory() as uow:
+            # One record for the import, first: each number it stores links to it.
+            record = Change(stamp.at, actor or stamp.actor, Action.IMPORT, None, f"{mode} import", count=0)
+            import_id = uow.changes.add(record)
+            self._store(uow, rows, mode, progress, tally, import_id)
+        if progress is not None:
+            progress(tally.received)
+        return tally.report()
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        rows: Iterable[ImportRow],
+        mode: ImportMode,
+        progress: Progress | None,
+        tally: _Tally,
+        import_id: int,
+    ) -> None:
         seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
         batch: list[tuple[int, NewNumber]] = []
 
         def rejected_already() -> bool:  # all-or-nothing with a bad row: store nothing, only check
             return mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
 
-        # Taken here, on the caller's thread: the storing thread does not know who is asking.
-        stamp = self._history.stamp()
-        if actor is not None:
-            stamp = ChangeStamp(stamp.at, actor)
-        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes, stamp) as writer:
+        with _Writer(uow, tally, self._overlap_writes, import_id) as writer:
             for row in rows:
                 tally.received += 1
                 parts = self._parse(row, tally)
@@ -144,13 +159,11 @@ class ImportNumbers:
                         progress(tally.received)
             writer.store(batch, only_check=rejected_already())
             writer.finish()
-            if rejected_already():
-                tally.created = 0  # rolled back on the way out
-                raise ImportRejected(tally.report(), tally.invalid_rows)
-            uow.commit()
-        if progress is not None:
-            progress(tally.received)
-        return tally.report()
+        if rejected_already():
+            tally.created = 0  # rolled back on the way out
+            raise ImportRejected(tally.report(), tally.invalid_rows)
+        uow.changes.count_import(import_id, tally.created)
+        uow.commit()
 
     def _parse(self, row: ImportRow, tally: _Tally) -> NewNumber | None:
         if row.data is None:
@@ -177,10 +190,10 @@ class _Writer:
     database then stores one batch while the caller validates the next (the driver lets go of the
     GIL while it waits), so an import uses two cores. Only the caller's thread touches the tally."""
 
-    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool, stamp: ChangeStamp) -> None:
+    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool, import_id: int) -> None:
         self._uow = uow
         self._tally = tally
-        self._stamp = stamp
+        self._import_id = import_id
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
         self._pending: deque[Future[tuple[_Batch, set[str], bool]]] = deque()
 
@@ -221,10 +234,7 @@ class _Writer:
         numbers = self._uow.numbers
         if only_check:
             return batch, numbers.taken([parts[0] for _, parts in batch]), False
-        taken = numbers.add_new([parts for _, parts in batch])
-        created = [parts[0].e164 for _, parts in batch if parts[0].e164 not in taken]
-        self._uow.changes.add_created(created, Action.IMPORT, self._stamp)
-        return batch, taken, True
+        return batch, numbers.add_new([parts for _, parts in batch], self._import_id), True
 
     def _account(self, batch: _Batch, taken: set[str], stored: bool) -> None:
         if stored:

@@ -32,7 +32,7 @@ class NumberHistory:
         self._uow_factory = uow_factory
 
     def __call__(self, number_id: int, per_page: int, before_id: int | None = None) -> ChangesPage:
-        query = ChangeQuery(subjects=frozenset({Subject.NUMBER}), number_id=number_id)
+        query = ChangeQuery(subjects=frozenset({Subject.NUMBER, Subject.IMPORT}), number_id=number_id)
         with self._uow_factory() as uow:
             page = _page(uow, query, per_page, before_id)
             # No history and no number: there never was one (a number older than the history

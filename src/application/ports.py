@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import NamedTuple, Self
 
 from src.application.access_tokens import AccessToken
-from src.application.changes import Action, Change, ChangeQuery, ChangeStamp, FieldValue
+from src.application.changes import Change, ChangeQuery, FieldValue
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.results import NumberRecord
@@ -79,8 +79,9 @@ class NumberRepository(abc.ABC):
         """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
 
     @abc.abstractmethod
-    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
-        """Store in bulk each number whose phone number is free; return the E.164 of the others."""
+    def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        """Store in bulk each number whose phone number is free, each linked to the import that
+        creates it (its change id); return the E.164 of the others."""
 
     @abc.abstractmethod
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
@@ -105,9 +106,12 @@ class ChangeRepository(abc.ABC):
         """Record many changes at once (a bulk change's numbers)."""
 
     @abc.abstractmethod
-    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
-        """Record the creation of each of these stored numbers (an import's batch), their fields
-        read from the store in bulk rather than sent back and forth."""
+    def count_import(self, import_id: int, created: int) -> None:
+        """Complete an import's record, made before its numbers, with how many it created."""
+
+    @abc.abstractmethod
+    def import_of(self, number_id: int) -> int | None:
+        """The id of the import that created this stored number; None if none did."""
 
     @abc.abstractmethod
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:

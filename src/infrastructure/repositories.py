@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,10 +11,12 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    and_,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     type_coerce,
@@ -29,7 +31,6 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
-    ChangeStamp,
     FieldChange,
     FieldValue,
     Subject,
@@ -66,11 +67,11 @@ from src.infrastructure.tables import (
 )
 
 STREAM_ROWS = 10_000
-IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
+IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country, created_by_change_id"
 CREATE_IMPORT_TABLE = (
     'CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16) COLLATE "C", '
     "monthly_price numeric(8, 2), setup_price numeric(8, 2), currency varchar(3), "
-    "country varchar(2)) ON COMMIT DROP; TRUNCATE numbers_import"
+    "country varchar(2), created_by_change_id bigint) ON COMMIT DROP; TRUNCATE numbers_import"
 )
 # Moves the batch's free numbers and answers the taken ones (the rows the INSERT skipped): nearly
 # always none, where answering the inserted ones would send every number back.
@@ -155,11 +156,11 @@ class SqlAlchemyNumberRepository(NumberRepository):
         ).partitions():
             yield from map(NumberRecord._make, partition)
 
-    def add_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+    def add_new(self, new_numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         if not new_numbers:
             return set()
         if self._dialect() == "postgresql":
-            return self._copy_new(new_numbers)
+            return self._copy_new(new_numbers, import_id)
         rows = [
             {
                 "e164": phone_number.e164,
@@ -167,6 +168,7 @@ class SqlAlchemyNumberRepository(NumberRepository):
                 "setup_price": setup_price.amount,
                 "currency": monthly_price.currency.code,
                 "country": phone_number.country,
+                "created_by_change_id": import_id,
             }
             for phone_number, monthly_price, setup_price in new_numbers
         ]
@@ -178,16 +180,18 @@ class SqlAlchemyNumberRepository(NumberRepository):
         inserted = set(self._session.connection().execute(statement, rows).scalars())
         return {phone_number.e164 for phone_number, _, _ in new_numbers} - inserted
 
-    def _copy_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+    def _copy_new(self, new_numbers: Sequence[NewNumber], import_id: int | None) -> set[str]:
         """PostgreSQL: COPY the batch (the fastest way in), straight into the table while no batch
         has met a taken number; else into a temporary table, whose free rows are then moved (ON
         CONFLICT DO NOTHING also settles races with other writers). Answer the taken numbers."""
         text_rows = io.StringIO()
+        created_by = "\\N" if import_id is None else str(import_id)
         for phone_number, monthly_price, setup_price in new_numbers:
             country = phone_number.country or "\\N"
             currency = monthly_price.currency.code
             text_rows.write(
-                f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}\n"
+                f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}"
+                f"\t{created_by}\n"
             )
         size = text_rows.tell()  # COPY reads it at once: each read waits for the validating thread's GIL
         text_rows.seek(0)
@@ -472,40 +476,16 @@ class SqlAlchemyChangeRepository(ChangeRepository):
         finally:
             cursor.close()
 
-    def add_created(self, e164s: Sequence[str], action: Action, stamp: ChangeStamp) -> None:
-        if not e164s:
-            return
-        self._flush_the_change_itself()
-        if self._session.get_bind().dialect.name == "postgresql":
-            # Built by the database from the rows just stored: no number travels back to Python.
-            self._session.execute(
-                text(RECORD_CREATED),
-                {
-                    "at": stamp.at,
-                    "actor_id": stamp.actor.user_id,
-                    "actor_email": stamp.actor.email,
-                    "request_id": stamp.actor.request_id,
-                    "action": action.value,
-                    "e164s": list(e164s),
-                },
-            )
-            return
-        created: list[Change] = []
-        for start in range(0, len(e164s), SQLITE_IN_CHUNK):
-            chunk = e164s[start : start + SQLITE_IN_CHUNK]
-            query = select(
-                numbers.c.id,
-                type_coerce(numbers.c.e164, String),
-                numbers.c.monthly_price,
-                numbers.c.setup_price,
-                type_coerce(numbers.c.currency, String),
-            ).where(numbers.c.e164.in_(chunk))
-            for number_id, e164, monthly, setup, currency in self._session.execute(query):
-                after = {"value": e164, "monthyPrice": f"{monthly:.2f}", "setupPrice": f"{setup:.2f}"}
-                fields = {name: FieldChange(None, value) for name, value in after.items()}
-                fields["currency"] = FieldChange(None, currency)
-                created.append(Change(stamp.at, stamp.actor, action, number_id, e164, fields))
-        self.add_many(created)
+    def count_import(self, import_id: int, created: int) -> None:
+        self._session.execute(update(changes).where(changes.c.id == import_id).values(count=created))
+
+    def import_of(self, number_id: int) -> int | None:
+        if not 0 < number_id <= MAX_ID:
+            return None
+        found = self._session.execute(
+            select(numbers.c.created_by_change_id).where(numbers.c.id == number_id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def _flush_the_change_itself(self) -> None:
         """The change being recorded is written first, so that a lost race (a taken number, a
@@ -537,19 +517,25 @@ CHANGE_COLUMNS = (
     "fields",
     "bulk_change_id",
     "count",
+    "import_id",
 )
-SQLITE_IN_CHUNK = 900  # bound parameters per statement stay under SQLite's oldest limit
-_NEW = "json_build_object('before', NULL, 'after', {})"
-RECORD_CREATED = (
-    f"INSERT INTO changes ({', '.join(CHANGE_COLUMNS[:-2])}) "  # noqa: S608 - constants
-    "SELECT :at, :actor_id, :actor_email, :request_id, :action, 'number', id, e164, "
-    "json_build_object("
-    f"'value', {_NEW.format('e164')}, "
-    f"'monthyPrice', {_NEW.format('monthly_price::text')}, "
-    f"'setupPrice', {_NEW.format('setup_price::text')}, "
-    f"'currency', {_NEW.format('currency')})::text "
-    "FROM numbers WHERE e164 = ANY(:e164s)"
-)
+
+
+def _about_number(
+    own: Callable[[Any], ColumnElement[bool]], the_number: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """A number's own changes, and the import that created it: found through the number's row
+    while it lives, then through its delete record (index look-ups, no scan)."""
+    deletes = changes.alias("deletes")
+    created_by = select(numbers.c.created_by_change_id).where(the_number).scalar_subquery()
+    deleted_from = select(deletes.c.import_id).where(
+        own(deletes), deletes.c.action == Action.DELETE.value, deletes.c.import_id.is_not(None)
+    )
+    return or_(
+        and_(own(changes), changes.c.subject_type == Subject.NUMBER.value),
+        changes.c.id == created_by,
+        changes.c.id.in_(deleted_from),
+    )
 
 
 def _change_row(change: Change) -> dict[str, Any]:
@@ -567,6 +553,7 @@ def _change_row(change: Change) -> dict[str, Any]:
         ),
         "bulk_change_id": change.bulk_change_id,
         "count": change.count,
+        "import_id": change.import_id,
     }
 
 
@@ -593,6 +580,7 @@ def _change_of(row: Any) -> Change:
         fields=fields,
         bulk_change_id=row.bulk_change_id,
         count=row.count,
+        import_id=row.import_id,
         id=row.id,
     )
 
@@ -601,11 +589,12 @@ def _change_conditions(query: ChangeQuery) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [
         changes.c.subject_type.in_([subject.value for subject in query.subjects])
     ]
-    number = Subject.NUMBER.value
     if query.number_id is not None:
-        found += [changes.c.subject_id == query.number_id, changes.c.subject_type == number]
+        number_id = query.number_id
+        found.append(_about_number(lambda table: table.c.subject_id == number_id, numbers.c.id == number_id))
     if query.number is not None:
-        found += [changes.c.subject == query.number, changes.c.subject_type == number]
+        e164 = query.number
+        found.append(_about_number(lambda table: table.c.subject == e164, numbers.c.e164 == e164))
     if query.actor is not None:
         found.append(changes.c.actor_email == query.actor)
     if query.action is not None:

@@ -61,6 +61,9 @@ numbers = Table(
     # ISO 3166 alpha-2 region, derived from the number on every write (None for non-geographic
     # numbers such as +800): stored so that the country filter is an index look-up.
     Column("country", AsciiCode(2), nullable=True),
+    # The import that created the number (its record in `changes`), if one did: an import records
+    # itself once, not once per number.
+    Column("created_by_change_id", BigInteger, nullable=True),
     UniqueConstraint("e164"),
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
@@ -157,6 +160,7 @@ changes = Table(
     Column("fields", Text, nullable=False),
     Column("bulk_change_id", BigInteger, nullable=True),
     Column("count", Integer, nullable=True),
+    Column("import_id", BigInteger, nullable=True),  # on a delete: the import that created the number
     # A thing's history, newest first; the log filtered by number (E.164) or action; by age.
     Index("ix_changes_subject_id_id", "subject_id", "id"),
     Index("ix_changes_subject_id", "subject", "id"),

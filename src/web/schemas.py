@@ -400,7 +400,7 @@ class FieldChangeOut(BaseModel):
 
 class ChangeOut(BaseModel):
     """One recorded change. Numbers' values read as in responses (international format, currency
-    symbols); a bulk change's `subject` is its filter as JSON (or "all")."""
+    symbols); a bulk change's `subject` is its filter as JSON (or "all"), an import's its mode."""
 
     id: int
     at: datetime
@@ -420,12 +420,15 @@ class ChangeOut(BaseModel):
         "user-password",
         "user-delete",
     ]
-    subjectType: Literal["number", "user", "bulk-change"]  # noqa: N815
+    subjectType: Literal["number", "user", "bulk-change", "import"]  # noqa: N815
     subjectId: int | None = Field(description="The number's or user's id.")  # noqa: N815
     subject: str = Field(examples=["+55 84 91234-4321"])
     fields: dict[str, FieldChangeOut] = Field(description="Only the fields that changed.")
     bulkChangeId: int | None = Field(description="The bulk change this was part of.")  # noqa: N815
-    count: int | None = Field(description="A bulk change's number of numbers.")
+    count: int | None = Field(description="How many numbers a bulk change changed or an import created.")
+    importId: int | None = Field(  # noqa: N815
+        description="On a delete: the import that had created the number (its record's id)."
+    )
 
 
 class ChangesParams(BaseModel):

@@ -14,7 +14,6 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
-    ChangeStamp,
     FieldChange,
     Subject,
 )
@@ -150,24 +149,47 @@ def test_a_bulk_change_id_links_its_numbers(uow: Callable[[], UnitOfWork]) -> No
     assert listed(uow, ChangeQuery(action=Action.BULK_CHANGE))[0].count == 2
 
 
-def test_created_numbers_are_recorded_from_the_store(uow: Callable[[], UnitOfWork]) -> None:
-    first, _ = store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.04", BRL))
+def test_numbers_an_import_created_link_to_its_record_even_once_deleted(
+    uow: Callable[[], UnitOfWork],
+) -> None:
     with uow() as work:
-        work.changes.add_created(["+5584912344321"], Action.IMPORT, ChangeStamp(T0, ANA))
+        import_id = work.changes.add(change(Action.IMPORT, None, "skip-invalid import", fields={}, count=0))
+        new = [
+            (PhoneNumber.parse(f"+558491234432{n}"), Money(Decimal("0.03"), USD), Money(Decimal("1.00"), USD))
+            for n in (1, 2)
+        ]
+        assert work.numbers.add_new(new, import_id) == set()
+        work.changes.count_import(import_id, 2)
         work.commit()
-    (created,) = listed(uow)
-    assert (created.action, created.subject_id, created.subject, created.actor) == (
+    first, second = store_ids(uow)
+    (own,) = record(uow, change(Action.PATCH, first, "+5584912344321", at=T0 + timedelta(minutes=1)))
+    with uow() as work:
+        assert (work.changes.import_of(first), work.changes.import_of(second)) == (import_id, import_id)
+        assert work.changes.import_of(2147483647) is None
+    history = listed(uow, ChangeQuery(number_id=first))
+    assert [(item.id, item.action) for item in history] == [(own, Action.PATCH), (import_id, Action.IMPORT)]
+    assert (history[1].count, history[1].actor, history[1].subject_type) == (2, ANA, Subject.IMPORT)
+    assert [item.id for item in listed(uow, ChangeQuery(number="+5584912344322"))] == [import_id]
+    with uow() as work:
+        number = work.numbers.get(second)
+        assert number is not None
+        work.numbers.delete(number)
+        work.changes.add(
+            change(Action.DELETE, second, "+5584912344322", import_id=import_id, at=T0 + timedelta(hours=1))
+        )
+        work.commit()
+    after_delete = listed(uow, ChangeQuery(number_id=second))
+    assert [item.action for item in after_delete] == [Action.DELETE, Action.IMPORT]
+    assert after_delete[0].import_id == import_id
+    assert [item.action for item in listed(uow, ChangeQuery(number="+5584912344322"))] == [
+        Action.DELETE,
         Action.IMPORT,
-        first,
-        "+5584912344321",
-        ANA,
-    )
-    assert created.fields == {
-        "value": FieldChange(None, "+5584912344321"),
-        "monthyPrice": FieldChange(None, "0.03"),
-        "setupPrice": FieldChange(None, "1.00"),
-        "currency": FieldChange(None, "USD"),
-    }
+    ]
+
+
+def store_ids(uow: Callable[[], UnitOfWork]) -> list[int]:
+    with uow() as work:
+        return [number.id or 0 for number in work.numbers.list(limit=100)]
 
 
 def test_prune_forgets_only_the_older_changes(uow: Callable[[], UnitOfWork]) -> None:

@@ -110,14 +110,18 @@ def test_user_creation_role_activation_and_deletion_are_recorded(uow: FakeUnitOf
     assert "password_hash" not in created.fields  # never a secret, not even hashed
 
 
-def test_each_imported_row_records_its_creation(uow: FakeUnitOfWork) -> None:
+def test_an_import_is_recorded_once_and_each_number_it_created_links_to_it(uow: FakeUnitOfWork) -> None:
     rows = [ImportRow(n + 2, NumberData(nth_phone_number(n), "1.00", "2.00", "U$")) for n in range(5)]
     importer = ImportNumbers(uow, CURRENCIES, batch_size=2, history=HISTORY)
     assert importer(rows, ImportMode.ALL_OR_NOTHING).created == 5
-    recorded = history(uow, action=Action.IMPORT)
-    assert len(recorded) == 5
-    assert {change.actor for change in recorded} == {ANA}
-    assert recorded[0].fields["setupPrice"] == FieldChange(None, "2.00")
+    (recorded,) = history(uow, action=Action.IMPORT)
+    assert (recorded.count, recorded.actor, recorded.at) == (5, ANA, NOW)
+    for number in uow.numbers.list(limit=10):
+        assert [change.id for change in history(uow, number_id=number.id)] == [recorded.id]
+    some = uow.numbers.list(limit=1)[0]
+    DeleteNumber(uow, HISTORY)(DeleteNumberCommand(some.id or 0))
+    deleted, created = history(uow, number_id=some.id)
+    assert (deleted.action, deleted.import_id, created.id) == (Action.DELETE, recorded.id, recorded.id)
 
 
 def stock(uow: FakeUnitOfWork, brazilian: int, others: int) -> None:
@@ -226,4 +230,4 @@ def test_an_import_job_records_its_creations_as_the_sender_s(uow: FakeUnitOfWork
     run = RunImportJob(store, ImportNumbers(uow, CURRENCIES, history=worker_history), read_rows)
     run(job.id)
     (created,) = history(uow, action=Action.IMPORT)
-    assert created.actor == ANA
+    assert (created.actor, created.count) == (ANA, 1)

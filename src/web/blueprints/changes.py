@@ -41,13 +41,16 @@ CSV_COLUMNS = (
     "fields",
     "bulkChangeId",
     "count",
+    "importId",
 )
 CHANGES_CSV = {
     "type": "string",
     "description": "CSV: " + ",".join(CSV_COLUMNS) + " (fields as JSON), a header line first.",
 }
 PAGED = Reply("A page of changes, newest first.", "[ChangeOut]", ("Link",))
-WHO_SEES_WHAT = "Supervisors see the changes of numbers (and bulk changes); admins also those of users."
+WHO_SEES_WHAT = (
+    "Supervisors see the changes of numbers (with bulk changes and imports); admins also those of users."
+)
 
 
 @bp.get("/numbers/<int:number_id>/history")
@@ -60,8 +63,9 @@ WHO_SEES_WHAT = "Supervisors see the changes of numbers (and bulk changes); admi
         problems=(404, 422),
         query=ChangesParams,
         permission=Permission.WRITE_NUMBERS,
-        description="Every create, replace, patch, import, bulk change and delete of the number, "
-        "with who made it, when, in which request, and the fields it changed (before and after). "
+        description="Every create, replace, patch, bulk change and delete of the number, with who "
+        "made it, when, in which request, and the fields it changed (before and after); a number an "
+        "import created shows that import's record (who sent the file, when, how many it created). "
         "It stays after the number is deleted: then its newest entry is the delete. Keyset paged: "
         "follow the `next` Link. Only `per_page` and `cursor` apply here.",
     )
@@ -154,7 +158,7 @@ def _per_page(params: ChangesParams) -> int:
 
 
 def _query(params: ChangesParams) -> ChangeQuery:
-    visible = {Subject.NUMBER, Subject.BULK_CHANGE}
+    visible = {Subject.NUMBER, Subject.BULK_CHANGE, Subject.IMPORT}
     if principal().role.may(Permission.MANAGE_USERS):
         visible.add(Subject.USER)
     action = None
@@ -216,6 +220,7 @@ def change_out(change: Change, currencies: CurrencyCatalog) -> ChangeOut:
         },
         bulkChangeId=change.bulk_change_id,
         count=change.count,
+        importId=change.import_id,
     )
 
 
@@ -255,6 +260,7 @@ def _csv_rows(served: Inventory, query: ChangeQuery) -> Iterator[str]:
                     json.dumps({name: field.model_dump() for name, field in out.fields.items()}),
                     out.bulkChangeId,
                     out.count,
+                    out.importId,
                 ]
             )
         yield buffer.getvalue()
