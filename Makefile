@@ -24,6 +24,8 @@ venv: $(INSTALLED) ## Create or update .venv
 # For `make run` only: a local admin made on first start. Production sets its own, with no default.
 ADMIN_EMAIL ?= admin@localhost
 ADMIN_PASSWORD ?= local-admin-password
+# For `make run` only: a frontend's dev server on any local port may call the API from a browser.
+CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*
 # The production stack's tools, for the e2e suite: uWSGI (compiled, ~15 s) and newman (npm ci).
 SERVER_INSTALLED := $(VENV)/.installed-server
 NODE_INSTALLED := node_modules/.installed
@@ -49,7 +51,8 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 	@echo "  curl -s -X POST http://127.0.0.1:$(PORT)/api/v1/auth/tokens -H 'Content-Type: application/json' \\"
 	@echo "    -d '{\"email\": \"$(ADMIN_EMAIL)\", \"password\": \"$(ADMIN_PASSWORD)\"}'"
 	@echo "then send the token as 'Authorization: Bearer <token>' (Swagger UI: the Authorize button)."
-	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	ADMIN_EMAIL='$(ADMIN_EMAIL)' ADMIN_PASSWORD='$(ADMIN_PASSWORD)' CORS_ORIGINS='$(CORS_ORIGINS)' \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: ## Lint and every test (reliability included): in containers when a Docker engine answers, else here
 	@if docker info >/dev/null 2>&1; then \

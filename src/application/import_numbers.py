@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from src.application.changes import Action, Actor, Change, History, utc_now
 from src.application.errors import ApplicationError
@@ -32,6 +33,15 @@ class ImportRow:
     error: str | None = None
 
 
+@runtime_checkable
+class NotedRows(Protocol):
+    """Rows that, once read, have something to say about the file as a whole."""
+
+    notes: list[str]
+
+    def __iter__(self) -> Iterator[ImportRow]: ...
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int
@@ -45,6 +55,7 @@ class ImportReport:
     created: int
     errors: tuple[RowError, ...]
     errors_omitted: int = 0  # errors past the reported maximum, counted only
+    notes: tuple[str, ...] = ()  # about the file as a whole, e.g. columns that were ignored
 
     @property
     def skipped(self) -> int:
@@ -70,6 +81,7 @@ class _Tally:
     invalid_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     errors_omitted: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def reject(self, line: int, errors: Iterable[tuple[str, str]]) -> None:
         self.invalid_rows += 1
@@ -82,7 +94,7 @@ class _Tally:
     def report(self) -> ImportReport:
         # Duplicates with the inventory are found a batch later than the batch's own errors.
         errors = tuple(sorted(self.errors, key=lambda error: error.line))
-        return ImportReport(self.received, self.created, errors, self.errors_omitted)
+        return ImportReport(self.received, self.created, errors, self.errors_omitted, tuple(self.notes))
 
 
 Progress = Callable[[int], None]  # told how many rows are done, after each batch
@@ -159,6 +171,8 @@ class ImportNumbers:
                         progress(tally.received)
             writer.store(batch, only_check=rejected_already())
             writer.finish()
+        if isinstance(rows, NotedRows):
+            tally.notes.extend(rows.notes)
         if rejected_already():
             tally.created = 0  # rolled back on the way out
             raise ImportRejected(tally.report(), tally.invalid_rows)

@@ -27,7 +27,9 @@ FILTER_PARAMETERS = (
     "setupPrice_max",
 )
 T = TypeVar("T")
-_DIGITS = re.compile(r"\+?\d{1,15}")
+_DIGITS = re.compile(r"\d{1,15}")
+_FORMATTING = re.compile(r"[ +().-]")
+MAX_FORMATTED_DIGITS = 40  # 15 digits and their formatting, generously
 _AMOUNT = re.compile(r"\d{1,6}(\.\d{1,2})?")
 
 
@@ -190,9 +192,14 @@ class Listing:
 
 
 def _digits(raw: object) -> str:
-    if not isinstance(raw, str) or not _DIGITS.fullmatch(raw):
-        raise DomainError(f"must be 1 to 15 digits, not {str(raw)[:20]!r}")
-    return raw.removeprefix("+")
+    """Digits, however the user formatted them: "+55 (84) 9123-4" is 558491234. A "+" left
+    unencoded in a query string arrives as a space, so spaces go too."""
+    digits = _FORMATTING.sub("", raw) if isinstance(raw, str) and len(raw) <= MAX_FORMATTED_DIGITS else None
+    if digits is None or not _DIGITS.fullmatch(digits):
+        raise DomainError(
+            f"must be 1 to 15 digits (spaces, +, (, ), - and . are ignored), not {str(raw)[:20]!r}"
+        )
+    return digits
 
 
 def _amount(raw: object) -> Decimal:

@@ -15,6 +15,7 @@ CENT = Decimal("0.01")
 # "1_000", " 3.4 ", "NaN" and "Infinity", which are not prices.
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_AMOUNT = re.compile(r"\d{1,6}\.\d\d")  # "3.40": what exports write and most files hold
+_COMMA_DECIMAL = re.compile(r"\d+,\d{1,2}")  # "1,50": a decimal comma, as many spreadsheets write
 _ISO_CODE = re.compile(r"[A-Z]{3}")
 
 
@@ -56,7 +57,9 @@ def parse_amount(raw: object) -> Decimal:
         if _PLAIN_AMOUNT.fullmatch(raw):  # in range, two decimals: the common case, nothing to check
             return Decimal(raw)
         if not _DECIMAL_TEXT.fullmatch(raw):
-            raise InvalidAmount(f"{_shorten(raw)!r} is not a decimal number")
+            dotted = raw.replace(",", ".")
+            hint = f" (write the decimals after a dot: {dotted!r})" if _COMMA_DECIMAL.fullmatch(raw) else ""
+            raise InvalidAmount(f"{_shorten(raw)!r} is not a decimal number{hint}")
         raw = Decimal(raw)
     return _checked_amount(Decimal(raw))
 

@@ -4,16 +4,20 @@
     +5584912344321,0.03,3.40,U$
 
 Read: UTF-8 with or without a BOM, `,` or `;` between fields (whichever the header uses), the
-columns in any order. Written: UTF-8, `,`, E.164 values, prices with 2 decimals, currency symbols.
+columns in any order and any case, other columns ignored; in `;` files prices may have a decimal
+comma (`1,50`), as spreadsheets set to such locales write them.
+Written: UTF-8, `,`, E.164 values, prices with 2 decimals, currency symbols.
 Both stream: a row at a time in, a chunk at a time out.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import itertools
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, cast
 
@@ -24,40 +28,93 @@ from src.application.results import NumberRecord
 from src.domain.errors import DomainError
 
 COLUMNS = ("value", "monthyPrice", "setupPrice", "currency")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
 READ_BUFFER_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
 
 
-def read_number_rows(body: IO[bytes] | io.RawIOBase) -> Iterator[ImportRow]:
-    """The rows of the file; raise DomainError (field "header") when it has no usable header and
-    MalformedImportFile when it is not UTF-8 CSV text."""
-    raw = cast(io.RawIOBase, body)  # anything with readinto: a request stream, a file, BytesIO
-    text = io.TextIOWrapper(io.BufferedReader(raw, READ_BUFFER_BYTES), encoding="utf-8-sig", newline="")
-    try:
-        header_line = text.readline()
-        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-        reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter, strict=True)
-        header = [name.strip() for name in next(reader, [])]
-        if sorted(header) != sorted(COLUMNS):
-            raise DomainError(
-                f"the first line must name the columns {','.join(COLUMNS)} (in any order)", "header"
-            )
-        in_our_order = operator.itemgetter(*(header.index(column) for column in COLUMNS))
-        for fields in reader:
-            if len(fields) == len(COLUMNS):
-                value, monthly_price, setup_price, currency = in_our_order(fields)
-                data = NumberData(value.strip(), monthly_price.strip(), setup_price.strip(), currency.strip())
-                yield ImportRow(reader.line_num, data)
-            elif fields:  # not a blank line
-                yield ImportRow(
-                    reader.line_num, error=f"has {len(fields)} fields; the header names {len(COLUMNS)}"
-                )
-    except UnicodeDecodeError as error:
-        raise MalformedImportFile(
-            f"the file is not UTF-8 text: {error.reason} at byte {error.start}"
-        ) from None
-    except csv.Error as error:
-        raise MalformedImportFile(f"the file is not valid CSV: {error}") from None
+def read_number_rows(body: IO[bytes] | io.RawIOBase) -> NumberRows:
+    """The rows of the file; iterating raises DomainError (field "header") when it has no usable
+    header and MalformedImportFile when it is not UTF-8 CSV text."""
+    return NumberRows(body)
+
+
+class NumberRows:
+    """The file's rows, read as they are iterated, and once read, notes about the file (columns
+    that were ignored) for the report."""
+
+    def __init__(self, body: IO[bytes] | io.RawIOBase) -> None:
+        self._body = body
+        self.notes: list[str] = []
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        raw = cast(io.RawIOBase, self._body)  # anything with readinto: a request stream, a file, BytesIO
+        text = io.TextIOWrapper(io.BufferedReader(raw, READ_BUFFER_BYTES), encoding="utf-8-sig", newline="")
+        try:
+            header_line = text.readline()
+            delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+            reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter, strict=True)
+            header = next(reader, [])
+            positions, ignored = column_positions(header)
+            self.notes.extend(f"the column {name!r} is not one of ours: it was ignored" for name in ignored)
+            in_our_order = operator.itemgetter(*positions)
+            # In a ;-separated file a comma cannot be a field separator, so "1,50" is a decimal comma.
+            price = _decimal_comma_to_dot if delimiter == ";" else str.strip
+            width = len(header)
+            for fields in reader:
+                if len(fields) == width:
+                    value, monthly_price, setup_price, currency = in_our_order(fields)
+                    data = NumberData(
+                        value.strip(), price(monthly_price), price(setup_price), currency.strip()
+                    )
+                    yield ImportRow(reader.line_num, data)
+                elif fields:  # not a blank line
+                    yield ImportRow(
+                        reader.line_num, error=f"has {len(fields)} fields; the header names {width}"
+                    )
+        except UnicodeDecodeError as error:
+            raise MalformedImportFile(
+                f"the file is not UTF-8 text: {error.reason} at byte {error.start}"
+            ) from None
+        except csv.Error as error:
+            raise MalformedImportFile(f"the file is not valid CSV: {error}") from None
+
+
+def column_positions(header: list[str]) -> tuple[list[int], list[str]]:
+    """Where each of COLUMNS is in the header (names compared without case or surrounding
+    spaces), and the names of the other columns; DomainError on "header" naming each mistake."""
+    ours = {column.lower(): column for column in COLUMNS}
+    positions: dict[str, int] = {}
+    others: list[str] = []
+    for index, name in enumerate(header):
+        column = ours.get(name.strip().lower())
+        if column is None:
+            others.append(name.strip())
+        elif column in positions:
+            raise DomainError(f"names the column {column!r} twice", "header")
+        else:
+            positions[column] = index
+    missing = [column for column in COLUMNS if column not in positions]
+    if not missing:
+        return [positions[column] for column in COLUMNS], [name for name in others if name]
+    if not any(header):
+        raise DomainError(f"is empty: the first line must name the columns {','.join(COLUMNS)}", "header")
+    mistakes = []
+    for column in missing:
+        close = difflib.get_close_matches(column.lower(), [name.lower() for name in others], n=1)
+        if close:
+            misspelt = next(name for name in others if name.lower() == close[0])
+            others.remove(misspelt)
+            mistakes.append(f"the column {misspelt!r} is not one of ours: did you mean {column!r}?")
+        else:
+            mistakes.append(f"the column {column!r} is missing")
+    hint = f"the first line must name the columns {','.join(COLUMNS)}, in any order"
+    raise DomainError(f"{'; '.join(mistakes)} ({hint})", "header")
+
+
+def _decimal_comma_to_dot(text: str) -> str:
+    text = text.strip()
+    return text.replace(",", ".", 1) if _DECIMAL_COMMA.fullmatch(text) else text
 
 
 def write_number_rows(records: Iterable[NumberRecord], symbol: Callable[[str], str]) -> Iterator[str]:

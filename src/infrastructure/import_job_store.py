@@ -116,6 +116,7 @@ def _report_json(report: ImportReport) -> dict[str, Any]:
         "created": report.created,
         "errors": [[error.line, error.field, error.message] for error in report.errors],
         "errorsOmitted": report.errors_omitted,
+        "notes": list(report.notes),
     }
 
 
@@ -129,6 +130,7 @@ def _job(row: Any) -> ImportJob:
             stored["created"],
             tuple(RowError(line, field, message) for line, field, message in stored["errors"]),
             stored["errorsOmitted"],
+            tuple(stored.get("notes", ())),  # reports stored before notes existed have none
         )
     )
     return ImportJob(

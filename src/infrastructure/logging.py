@@ -27,6 +27,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class DevServerRequestLines(logging.Filter):
+    """Drops the development server's own line per request: the app's access log already has one,
+    with the request id and duration (werkzeug formats those lines as '... "%s" %s %s')."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.rstrip().endswith('"%s" %s %s'))
+
+
 def configure_logging(level: str, log_format: str, context: logging.Filter) -> None:
     """One handler on the root logger; `context` adds request_id to every record."""
     handler = logging.StreamHandler(sys.stderr)
@@ -38,3 +46,6 @@ def configure_logging(level: str, log_format: str, context: logging.Filter) -> N
     handler.number_inventory = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    dev_server = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevServerRequestLines) for f in dev_server.filters):
+        dev_server.addFilter(DevServerRequestLines())

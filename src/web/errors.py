@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -47,6 +48,9 @@ from src.web.schemas import (
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "tag:number-inventory,2026:problem:"
+_PYDANTIC_SHOULD = re.compile(
+    r"^(Input|String|Value|List|Dictionary|Object|Tuple|Set|Decimal|Date|Datetime) should "
+)
 RETRY_AFTER_SECONDS = 5
 
 
@@ -252,9 +256,17 @@ def _field_error(detail: Mapping[str, Any], body: tuple[str, type[BaseModel]] | 
         message = f"must be at least {detail['ctx']['ge']}"
     elif kind == "less_than_equal":
         message = f"must be at most {detail['ctx']['le']}"
+    elif kind == "literal_error":
+        message = f"must be {detail['ctx']['expected']}"
     else:
-        message = str(detail["msg"])
+        message = _house_style(str(detail["msg"]))
     return FieldError(field=field, message=message)
+
+
+def _house_style(message: str) -> str:
+    """Pydantic's "Input should be ..." as our "must be ...", whatever else it may say."""
+    message = message.removeprefix("Value error, ")
+    return _PYDANTIC_SHOULD.sub("must ", message, count=1)
 
 
 def _unknown_field_message(field: str, what: str, model: type[BaseModel]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from flask import Flask, Response, request
 
@@ -19,20 +19,38 @@ CORS_METHODS = "GET, POST, PUT, PATCH, DELETE"
 CORS_REQUEST_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
 CORS_EXPOSED_HEADERS = (
     "ETag, Link, Location, Retry-After, X-Request-ID, X-Total-Count, X-Total-Count-Estimated, "
-    "Idempotent-Replayed"
+    "Idempotent-Replayed, Content-Disposition, WWW-Authenticate"
 )
+ANY_PORT = ":*"
 PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
+def origin_matcher(cors_origins: Collection[str]) -> Callable[[str | None], bool]:
+    """Whether a browser's Origin is allowed: listed exactly, or a host listed with `:*` (any port,
+    so a local frontend's dev server may pick its own)."""
+    exact = frozenset(origin for origin in cors_origins if not origin.endswith(ANY_PORT))
+    any_port = tuple(origin[: -len(ANY_PORT)] for origin in cors_origins if origin.endswith(ANY_PORT))
+
+    def allowed(origin: str | None) -> bool:
+        if origin is None:
+            return False
+        if origin in exact:
+            return True
+        host, colon, port = origin.rpartition(":")
+        return bool(colon) and port.isdigit() and host in any_port
+
+    return allowed
+
+
 def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
-    allowed = frozenset(cors_origins)
+    allowed = origin_matcher(cors_origins)
 
     @app.before_request
     def _answer_preflight() -> Response | None:
         origin = request.headers.get("Origin")
         if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
             return None
-        if origin not in allowed:
+        if not allowed(origin):
             return None  # Flask's own OPTIONS answer carries no CORS header: the browser refuses
         response = Response(status=204)
         del response.headers["Content-Type"]
@@ -53,9 +71,9 @@ def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
         if request.path.startswith(API_PREFIX):
             headers["Cache-Control"] = "no-store"
         origin = request.headers.get("Origin")
-        if origin in allowed:
+        if allowed(origin):
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
-        if allowed:
+        if cors_origins:
             headers.add("Vary", "Origin")
         return response

@@ -16,8 +16,23 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from src.application.errors import (
+    Forbidden,
+    InvalidCredentials,
+    LastActiveAdmin,
+    NumberAlreadyExists,
+    NumberNotFound,
+    TooManyLoginAttempts,
+    Unauthenticated,
+    UserAlreadyExists,
+    UserNotFound,
+    VersionMismatch,
+)
+from src.application.import_jobs import ImportJobNotFound
 from src.domain.users import Permission, Role
 from src.infrastructure.settings import Settings
+from src.web.cursors import InvalidCursor
+from src.web.errors import PROBLEM_TYPE
 from src.web.schemas import (
     BulkChangeIn,
     BulkChangeOut,
@@ -58,10 +73,70 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (BulkChangeOut, "serialization"),
     (ChangeOut, "serialization"),
 ]
-PATH_PARAMETERS = {
-    "number_id": {"type": "integer", "minimum": 1},
-    "user_id": {"type": "integer", "minimum": 1},
-    "job_id": {"type": "integer", "minimum": 1},
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "number_id": {
+        "description": "The number's id, as in its `Location` and in the list.",
+        "schema": {"type": "integer", "minimum": 1},
+        "example": 1,
+    },
+    "user_id": {
+        "description": "The user's id, as in its `Location` and in the list of users.",
+        "schema": {"type": "integer", "minimum": 1},
+        "example": 1,
+    },
+    "job_id": {
+        "description": "The import job's id, as in the `Location` of the 202 that started it.",
+        "schema": {"type": "integer", "minimum": 1},
+        "example": 1,
+    },
+}
+API_DESCRIPTION = """Manage the DID phone numbers for sale. Errors are RFC 9457 problem documents.
+
+**Log in**: run `POST /api/v1/auth/tokens` below ("Try it out" is filled in with the local admin
+that `make run` creates: `admin@localhost`, `local-admin-password`), copy the `token` of the answer,
+click **Authorize** and paste it. Every call then sends `Authorization: Bearer <token>`."""
+# One example problem per status, made by the very exceptions the code raises, so that each error
+# response shows what it really looks like; operations whose problems differ say so below.
+ProblemExample = tuple[str | None, str]  # (type after PROBLEM_TYPE, or None for about:blank; detail)
+PROBLEM_EXAMPLES: dict[int, ProblemExample] = {
+    400: (None, "the body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
+    401: ("unauthenticated", str(Unauthenticated(token_given=False))),
+    403: ("forbidden", str(Forbidden("viewer", Permission.WRITE_NUMBERS.value))),
+    404: ("number-not-found", str(NumberNotFound(42))),
+    409: ("number-already-exists", str(NumberAlreadyExists("+55 84 91234-4321"))),
+    412: ("version-mismatch", str(VersionMismatch(42, 3))),
+    413: (None, "The data value transmitted exceeds the capacity limit."),
+    415: (None, "send the body as application/json"),
+    422: ("validation-error", "the request is not valid: see errors"),
+    429: ("too-many-login-attempts", str(TooManyLoginAttempts(900))),
+    500: (None, "an unexpected error occurred; quote the request id when reporting it"),
+    503: ("database-unavailable", "the database cannot be reached; try again shortly"),
+}
+USER_PROBLEMS: dict[int, ProblemExample] = {
+    404: ("user-not-found", str(UserNotFound(42))),
+    409: ("user-already-exists", str(UserAlreadyExists("ana@example.com"))),
+}
+OPERATION_PROBLEM_EXAMPLES: dict[str, dict[int, ProblemExample]] = {
+    "listNumbers": {400: ("invalid-cursor", str(InvalidCursor()))},
+    "importNumbers": {
+        400: ("malformed-import-file", "the file is not valid CSV: unexpected end of data"),
+        415: (
+            None,
+            "send the file as text/csv (or application/csv, text/plain, application/vnd.ms-excel), "
+            "or as multipart/form-data with one file field",
+        ),
+        422: (
+            "import-rejected",
+            "1 of 2 rows are invalid, so nothing was stored; fix them, or import "
+            "with mode=skip-invalid to store the valid rows",
+        ),
+    },
+    "getImportJob": {404: ("import-job-not-found", str(ImportJobNotFound(7)))},
+    "createToken": {401: ("invalid-credentials", str(InvalidCredentials()))},
+    "createUser": USER_PROBLEMS,
+    "getUser": USER_PROBLEMS,
+    "updateUser": {**USER_PROBLEMS, 409: ("last-active-admin", str(LastActiveAdmin()))},
+    "deleteUser": {**USER_PROBLEMS, 409: ("last-active-admin", str(LastActiveAdmin()))},
 }
 BEARER = "bearerAuth"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -86,7 +161,8 @@ class Operation:
     problems: tuple[int, ...] = ()  # statuses answered with application/problem+json
     body: str | None = None
     body_media_types: tuple[str, ...] = ("application/json",)
-    body_schema: dict[str, Any] | None = None  # for a body that is no model of ours (CSV text)
+    body_schema: dict[str, Any] | None = None  # for a body that is no model of ours
+    body_content: Mapping[str, dict[str, Any]] | None = None  # media type -> its whole description
     query: type[BaseModel] | None = None
     request_headers: tuple[str, ...] = ()
     description: str = ""
@@ -147,24 +223,43 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-ID": {
         "description": "Your id for this request (1-128 of A-Z a-z 0-9 . _ : -), echoed back and logged.",
         "schema": {"type": "string"},
+        "examples": {
+            "example1": {"summary": "not given", "value": ""},
+            "example2": {"value": "frontend-7f3a"},
+        },
     },
     "If-Match": {
-        "description": "Write only if the number is still at one of these ETags (`*`: if it exists).",
+        "description": "Write only if the number is still at one of these ETags (`*`: if it exists); "
+        "send the ETag its GET answered.",
         "schema": {"type": "string"},
+        "examples": {
+            "example1": {"summary": "not given", "value": ""},
+            "example2": {"summary": "an ETag", "value": '"1.1"'},
+            "example3": {"summary": "any version", "value": "*"},
+        },
     },
     "If-None-Match": {
         "description": "Answer 304 if the number is still at one of these ETags.",
         "schema": {"type": "string"},
+        "examples": {"example1": {"summary": "not given", "value": ""}, "example2": {"value": '"1.1"'}},
     },
     "Idempotency-Key": {
         "description": "Makes the create safe to retry: the same key and body get the first response back.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+        "examples": {
+            "example1": {"summary": "not given", "value": ""},
+            "example2": {"value": "create-5584912344321-1"},
+        },
     },
 }
 
 
 def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
     _, definitions = models_json_schema(MODELS, ref_template=SCHEMA_REF, by_alias=True)
+    currencies = _currencies_allowed(settings)
+    for model in ("NumberIn", "NumberPatch"):
+        definitions["$defs"][model]["properties"]["currency"]["description"] = currencies
+    definitions["$defs"]["NumberOut"]["properties"]["currency"]["enum"] = list(settings.currencies)
     paths: dict[str, dict[str, Any]] = {}
     used_ids: set[str] = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -187,7 +282,7 @@ def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
         "info": {
             "title": API_TITLE,
             "version": API_VERSION,
-            "description": "Manage the DID phone numbers for sale. Errors are RFC 9457 problem documents.",
+            "description": API_DESCRIPTION,
         },
         "tags": [
             {"name": "numbers", "description": "The inventory of DID numbers for sale."},
@@ -219,13 +314,7 @@ def _operation(
     operation: Operation, operation_id: str, path_arguments: list[str], settings: Settings
 ) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": PATH_PARAMETERS.get(name, {"type": "string"}),
-        }
-        for name in path_arguments
+        {"name": name, "in": "path", "required": True, **PATH_PARAMETERS[name]} for name in path_arguments
     ]
     if operation.query is not None:
         parameters += _query_parameters(operation.query, settings)
@@ -242,7 +331,9 @@ def _operation(
         spec["description"] = operation.description
     if parameters:
         spec["parameters"] = parameters
-    if operation.body is not None or operation.body_schema is not None:
+    if operation.body_content is not None:
+        spec["requestBody"] = {"required": True, "content": dict(operation.body_content)}
+    elif operation.body is not None or operation.body_schema is not None:
         schema = operation.body_schema or {"$ref": SCHEMA_REF.format(model=operation.body)}
         spec["requestBody"] = {
             "required": True,
@@ -259,8 +350,9 @@ def _operation(
             f"{operation.description}\n\nNeeds the `{operation.permission}` permission "
             f"(roles: {', '.join(allowed)})."
         ).strip()
+    examples = OPERATION_PROBLEM_EXAMPLES.get(operation.operation_id, {})
     for status in (*problems, *COMMON_PROBLEMS):
-        spec["responses"][str(status)] = _problem_reply(status)
+        spec["responses"][str(status)] = _problem_reply(status, examples.get(status))
     spec.update(operation.extra)
     return spec
 
@@ -283,7 +375,7 @@ def _reply(reply: Reply) -> dict[str, Any]:
     return spec
 
 
-def _problem_reply(status: int) -> dict[str, Any]:
+def _problem_reply(status: int, example: ProblemExample | None) -> dict[str, Any]:
     headers: tuple[str, ...] = ("X-Request-ID",)
     if status in (429, 503):
         headers += ("Retry-After",)
@@ -292,8 +384,35 @@ def _problem_reply(status: int) -> dict[str, Any]:
     return {
         "description": HTTPStatus(status).phrase,
         "headers": _headers(headers),
-        "content": {"application/problem+json": {"schema": {"$ref": SCHEMA_REF.format(model="Problem")}}},
+        "content": {
+            "application/problem+json": {
+                "schema": {"$ref": SCHEMA_REF.format(model="Problem")},
+                "example": problem_example(status, example or PROBLEM_EXAMPLES[status]),
+            }
+        },
     }
+
+
+def problem_example(status: int, example: ProblemExample) -> dict[str, Any]:
+    kind, detail = example
+    problem: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE}{kind}" if kind else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if kind == "validation-error":
+        problem["errors"] = [{"field": "monthyPrice", "message": "must not be negative"}]
+    elif kind == "import-rejected":
+        problem["errors"] = [{"line": 3, "field": "value", "message": "is not a valid phone number"}]
+    problem["requestId"] = "3f2c9a7e1b8d4c56"
+    return problem
+
+
+def _currencies_allowed(settings: Settings) -> str:
+    """The CURRENCIES setting in words: what a client may send as a currency."""
+    pairs = ", ".join(f"`{symbol}` ({code})" for symbol, code in settings.currencies.items())
+    return f"One of {pairs}: the symbol or the ISO 4217 code; both prices share it. Answers use the symbol."
 
 
 def _headers(names: tuple[str, ...]) -> dict[str, Any]:
@@ -304,11 +423,29 @@ def _query_parameters(model: type[BaseModel], settings: Settings) -> list[dict[s
     """Query parameters from the model the view validates with; limits that are settings filled in."""
     limits = {"per_page": {"maximum": settings.max_page_size, "default": settings.page_size}}
     parameters = []
+    descriptions = {"currency": f"Numbers in this currency. {_currencies_allowed(settings)}"}
     for name, schema in model.model_json_schema()["properties"].items():
         schema = {key: value for key, value in schema.items() if key != "title"}
         if "anyOf" in schema:  # optional in Python (None = use the setting), never null on the wire
             (schema_without_null,) = [s for s in schema.pop("anyOf") if s.get("type") != "null"]
             schema = {**schema_without_null, **{k: v for k, v in schema.items() if v is not None}}
         schema.update(limits.get(name, {}))
-        parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False}
+        # On the parameter, where Swagger UI shows them (it ignores the schema's description).
+        parameter["description"] = descriptions.get(name) or schema.pop("description")
+        schema.pop("description", None)
+        examples = schema.pop("examples", [])
+        if "default" in schema:
+            parameter["example"] = schema["default"]
+        else:
+            # Swagger UI fills "Try it out" in with the first example: an empty one leaves the
+            # parameter out, so that trying the list shows the numbers, not an example's filter.
+            parameter["examples"] = {
+                "none": {"summary": "not given", "value": ""},
+                **{
+                    f"example{i}": {"summary": str(value), "value": value}
+                    for i, value in enumerate(examples, 1)
+                },
+            }
+        parameters.append({**parameter, "schema": schema})
     return parameters

@@ -117,6 +117,8 @@ AMOUNT_PATTERN = r"^(\d{1,6}(\.\d{1,2})?)?$"
 
 
 AMOUNT_BOUND: JsonDict = {"pattern": AMOUNT_PATTERN}
+# 1 to 15 digits among formatting (spaces, +, (, ), -, .), at most 40 characters; or empty.
+FORMATTED_DIGITS: JsonDict = {"pattern": r"^([ +().-]*\d){0,15}[ +().-]*$", "maxLength": 40}
 
 
 class ListParams(BaseModel):
@@ -127,8 +129,13 @@ class ListParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    per_page: int | None = Field(None, ge=1)
+    page: int = Field(
+        1,
+        ge=1,
+        le=MAX_PAGE,
+        description="Page number, from 1; a page past the last is an empty array. Not with `cursor`.",
+    )
+    per_page: int | None = Field(None, ge=1, description="Numbers per page.")
     cursor: str | None = Field(
         None,
         description="Keyset paging: empty for the first page, then the `cursor` of the `next` Link. "
@@ -143,31 +150,56 @@ class ListParams(BaseModel):
     )
     q: str | None = Field(
         None,
-        description="Digits contained anywhere in the number.",
-        json_schema_extra={"pattern": r"^(\+?\d{1,15})?$"},
+        description="Digits contained anywhere in the number (1 to 15); spaces, +, (, ), - and . "
+        "are ignored, so `+55 (84)` is `5584`.",
+        examples=["91234"],
+        json_schema_extra=FORMATTED_DIGITS,
     )
     country: str | None = Field(
         None,
-        description="ISO 3166 alpha-2 country of the number.",
+        description="ISO 3166 alpha-2 country of the number, any case.",
+        examples=["BR"],
         json_schema_extra={"pattern": "^([A-Za-z]{2})?$"},
     )
     prefix: str | None = Field(
         None,
-        description="E.164 digits the number starts with, country code first (e.g. 5584).",
-        json_schema_extra={"pattern": r"^(\+?\d{1,15})?$"},
+        description="E.164 digits the number starts with, country code first (1 to 15); spaces, +, "
+        "(, ), - and . are ignored, so `+55 84` is `5584`.",
+        examples=["5584"],
+        json_schema_extra=FORMATTED_DIGITS,
     )
-    currency: str | None = Field(None, description="Currency symbol or ISO code.", examples=["U$"])
+    currency: str | None = Field(
+        None,
+        description="Currency symbol or ISO code (the allowed ones: see `currency` of a number).",
+        examples=["U$"],
+    )
     monthly_min: str | None = Field(
-        None, alias="monthyPrice_min", json_schema_extra=AMOUNT_BOUND, description="Lowest monthyPrice."
+        None,
+        alias="monthyPrice_min",
+        json_schema_extra=AMOUNT_BOUND,
+        description="Lowest monthyPrice, inclusive, in plain notation.",
+        examples=["0.50"],
     )
     monthly_max: str | None = Field(
-        None, alias="monthyPrice_max", json_schema_extra=AMOUNT_BOUND, description="Highest monthyPrice."
+        None,
+        alias="monthyPrice_max",
+        json_schema_extra=AMOUNT_BOUND,
+        description="Highest monthyPrice, inclusive, in plain notation.",
+        examples=["10.00"],
     )
     setup_min: str | None = Field(
-        None, alias="setupPrice_min", json_schema_extra=AMOUNT_BOUND, description="Lowest setupPrice."
+        None,
+        alias="setupPrice_min",
+        json_schema_extra=AMOUNT_BOUND,
+        description="Lowest setupPrice, inclusive, in plain notation.",
+        examples=["0.50"],
     )
     setup_max: str | None = Field(
-        None, alias="setupPrice_max", json_schema_extra=AMOUNT_BOUND, description="Highest setupPrice."
+        None,
+        alias="setupPrice_max",
+        json_schema_extra=AMOUNT_BOUND,
+        description="Highest setupPrice, inclusive, in plain notation.",
+        examples=["10.00"],
     )
 
     def filters(self) -> dict[str, str | None]:
@@ -189,9 +221,10 @@ FILTER_FIELDS = {"q", "country", "prefix", "currency", "monthly_min", "monthly_m
 
 
 class FieldError(BaseModel):
+    # `line` first: an import's row errors read {"line", "field", "message"}, as in its report.
+    line: int | None = Field(None, description="The line of an imported CSV file the error is on.")
     field: str = Field(examples=["monthyPrice"])
     message: str = Field(examples=["must not be negative"])
-    line: int | None = Field(None, description="The line of an imported CSV file the error is on.")
 
 
 class Problem(BaseModel):
@@ -215,7 +248,8 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: StrictStr = Field(examples=["admin@localhost"])
-    password: StrictStr = Field(repr=False)
+    # The local admin of `make run`: "Try it out" works as it is filled in.
+    password: StrictStr = Field(repr=False, examples=["local-admin-password"])
 
 
 class TokenOut(BaseModel):
@@ -237,7 +271,9 @@ class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: StrictStr = Field(examples=["ana@example.com"])
-    password: StrictStr = Field(repr=False, description="10 to 256 characters.")
+    password: StrictStr = Field(
+        repr=False, description="10 to 256 characters.", examples=["a-long-passphrase"]
+    )
     role: StrictStr = Field(examples=["viewer"], description="admin, supervisor or viewer")
 
 
@@ -289,6 +325,11 @@ class ImportReportOut(BaseModel):
     skipped: int = Field(description="Rows not stored: invalid, or duplicates.")
     errors: list[RowErrorOut] = Field(description="What is wrong with each skipped row (at most 1000).")
     errorsOmitted: int = Field(0, description="Errors past the reported maximum.")  # noqa: N815
+    notes: list[str] = Field(
+        default_factory=list,
+        description="About the file as a whole, e.g. columns that are not ours and were ignored.",
+        examples=[["the column 'notes' is not one of ours: it was ignored"]],
+    )
 
     @classmethod
     def of(cls, report: ImportReport) -> ImportReportOut:
@@ -300,6 +341,7 @@ class ImportReportOut(BaseModel):
                 RowErrorOut(line=e.line, field=wire_name(e.field), message=e.message) for e in report.errors
             ],
             errorsOmitted=report.errors_omitted,
+            notes=list(report.notes),
         )
 
 
@@ -436,7 +478,7 @@ class ChangesParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    per_page: int | None = Field(None, ge=1)
+    per_page: int | None = Field(None, ge=1, description="Changes per page.")
     cursor: int | None = Field(
         None, ge=1, description="Keyset paging: the `cursor` of the `next` Link (older changes)."
     )

@@ -118,24 +118,32 @@ def test_every_operation_has_a_curl_script_that_works(
     assert (imported.status, imported.body["created"], imported.body["skipped"]) == (200, 1, 1)  # type: ignore[index]
     refused = scripts.run("import.sh", str(csv), env=supervisor)  # all-or-nothing: the bad row
     assert (refused.exit_code, refused.status) == (22, 422)
+    spreadsheet = tmp_path / "spreadsheet.csv"
+    spreadsheet.write_text("Value;MonthyPrice;SetupPrice;Currency\n+12125550144;1,50;2,00;USD\n")
+    uploaded = scripts.run("import.sh", str(spreadsheet), env={**supervisor, "FORM": "1"})
+    assert (uploaded.status, uploaded.body["created"]) == (200, 1)  # type: ignore[index]
     unknown_job = scripts.run("import-status.sh", "2147483647", env=supervisor)
     assert (unknown_job.exit_code, unknown_job.status) == (22, 404)
     exported = scripts.output("export.sh", "prefix=1212555", env=supervisor)
-    assert exported.splitlines() == ["value,monthyPrice,setupPrice,currency", "+12125550143,1.50,2.00,U$"]
+    assert exported.splitlines() == [
+        "value,monthyPrice,setupPrice,currency",
+        "+12125550143,1.50,2.00,U$",
+        "+12125550144,1.50,2.00,U$",
+    ]
     preview = scripts.run(
         "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "dry-run", env=supervisor
     )
-    assert (preview.status, preview.body["count"]) == (200, 1)  # type: ignore[index]
+    assert (preview.status, preview.body["count"]) == (200, 2)  # type: ignore[index]
     stale_count = scripts.run(
         "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "7", env=supervisor
     )
-    assert (stale_count.exit_code, stale_count.status, stale_count.body["count"]) == (22, 412, 1)  # type: ignore[index]
+    assert (stale_count.exit_code, stale_count.status, stale_count.body["count"]) == (22, 412, 2)  # type: ignore[index]
     bulk = scripts.run(
-        "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "1", env=supervisor
+        "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "2", env=supervisor
     )
-    assert (bulk.status, bulk.body["count"]) == (200, 1)  # type: ignore[index]
+    assert (bulk.status, bulk.body["count"]) == (200, 2)  # type: ignore[index]
     logged = scripts.run("changes.sh", "action=bulk-change", env=supervisor)
-    assert [(entry["id"], entry["count"]) for entry in logged.body] == [(bulk.body["bulkChangeId"], 1)]  # type: ignore[index, union-attr]
+    assert [(entry["id"], entry["count"]) for entry in logged.body] == [(bulk.body["bulkChangeId"], 2)]  # type: ignore[index, union-attr]
     log_csv = scripts.output("changes.sh", "action=bulk-change", env={**supervisor, "ACCEPT": "text/csv"})
     assert log_csv.splitlines()[0].startswith("id,at,actorId,actorEmail,requestId,action")
 

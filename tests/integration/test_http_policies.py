@@ -112,3 +112,38 @@ def test_json_logs_are_one_object_per_line(settings: Settings, capfd: pytest.Cap
             "level": "INFO",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://localhost:3000", True),
+        ("http://localhost:5173", True),
+        ("http://127.0.0.1:8080", True),
+        ("https://localhost:3000", False),  # another scheme is another origin
+        ("http://localhost.evil.test:3000", False),
+        ("http://127.0.0.1:3000.evil.test", False),
+        ("http://localhost:", False),
+    ],
+)
+def test_a_host_listed_with_any_port_allows_exactly_that_host(
+    settings: Settings, origin: str, allowed: bool
+) -> None:
+    local = Settings(
+        database_url=settings.database_url, cors_origins=("http://localhost:*", "http://127.0.0.1:*")
+    )
+    client = create_app(local).test_client()
+    preflight = client.options(
+        "/api/v1/numbers", headers={"Origin": origin, "Access-Control-Request-Method": "GET"}
+    )
+    assert (preflight.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+def test_a_browser_may_read_the_download_name_and_the_auth_challenge(cors_client: FlaskClient) -> None:
+    response = cors_client.get("/api/v1/numbers", headers={"Origin": FRONTEND})
+    exposed = {name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Content-Disposition", "WWW-Authenticate", "Link", "X-Total-Count", "Location"} <= exposed
+
+
+def test_no_origin_is_allowed_unless_configured(settings: Settings) -> None:
+    assert Settings.from_env({}).cors_origins == ()

@@ -5,6 +5,7 @@ again, and given up (failed) after a few attempts; SQLite keeps importing in the
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -91,6 +92,7 @@ def test_a_large_import_is_a_job_that_a_worker_runs_to_its_report(
         "skipped": 0,
         "errors": [],
         "errorsOmitted": 0,
+        "notes": [],
     }
     assert done.json["error"] is None
     assert count_numbers(app) == 300
@@ -109,6 +111,25 @@ def test_a_large_import_is_a_job_that_a_worker_runs_to_its_report(
     ]
     with app.app_context():
         assert SqlAlchemyImportJobStore(inventory().engine, utc_now).count_stored_chunks() == 0
+
+
+@only_postgresql
+def test_a_form_upload_becomes_a_job_whose_report_notes_the_ignored_columns(
+    app: Flask, client: FlaskClient, job_app: procrastinate.App
+) -> None:
+    rows = "value;monthyPrice;setupPrice;currency;notes\n" + "".join(
+        f"{nth_phone_number(n)};1,50;3,40;U$;from a spreadsheet\n" for n in range(100)
+    )
+    file = (io.BytesIO(rows.encode()), "numbers.csv", "application/vnd.ms-excel")
+    response = client.post(IMPORTS, data={"file": file}, content_type="multipart/form-data")
+    assert response.status_code == 202
+
+    run_worker_until_idle(job_app)
+
+    report = client.get(response.headers["Location"]).json["report"]  # type: ignore[index]
+    assert (report["created"], report["errors"]) == (100, [])
+    assert report["notes"] == ["the column 'notes' is not one of ours: it was ignored"]
+    assert count_numbers(app) == 100
 
 
 @only_postgresql

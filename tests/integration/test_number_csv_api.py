@@ -114,6 +114,83 @@ def test_reads_a_bom_semicolons_columns_in_any_order_and_short_rows(client: Flas
 
 
 @pytest.mark.parametrize(
+    ("header", "named", "suggested"),
+    [
+        ("value,monthlyPrice,setupPrice,currency", "monthlyPrice", "monthyPrice"),  # misspelt
+        ("value,monthyPrice,setupPrice", "currency", None),  # missing
+        ("Value,MonthyPrice,SetupPrice,Currencey", "Currencey", "currency"),  # case, and a typo
+        ("value,monthyPrice,value,currency", "value", None),  # twice
+    ],
+)
+def test_a_bad_header_gets_a_message_naming_the_column(
+    client: FlaskClient, header: str, named: str, suggested: str | None
+) -> None:
+    problem = assert_problem(upload(client, f"{header}\n+5584912344321,0.03,3.40,U$\n"), 422, "header")
+    message = problem["errors"][0]["message"]
+    assert repr(named) in message
+    if suggested:
+        assert f"did you mean {suggested!r}?" in message
+
+
+def test_header_names_ignore_case_and_other_columns_are_noted(client: FlaskClient) -> None:
+    body = "notes,VALUE, MonthyPrice ,setupprice,Currency\nfrom Ana,+5584912344321,0.03,3.40,U$\n"
+    response = upload(client, body)
+    assert response.status_code == 200, response.json
+    report: dict[str, Any] = response.json  # type: ignore[assignment]
+    assert report["created"] == 1
+    assert report["notes"] == ["the column 'notes' is not one of ours: it was ignored"]
+    assert client.get(NUMBERS).json[0]["monthyPrice"] == "0.03"  # type: ignore[index]
+
+
+def test_a_semicolon_file_may_have_decimal_commas(client: FlaskClient) -> None:
+    body = "value;monthyPrice;setupPrice;currency\r\n+5584912344321;1,50;10,00;R$\r\n"
+    assert upload(client, body).status_code == 200
+    number = client.get(NUMBERS).json[0]  # type: ignore[index]
+    assert (number["monthyPrice"], number["setupPrice"]) == ("1.50", "10.00")
+
+
+def test_a_decimal_comma_elsewhere_gets_a_hint_at_the_dot(client: FlaskClient) -> None:
+    problem = assert_problem(upload(client, f'{HEADER}+5584912344321,"1,50",3.40,U$\n'), 422)
+    assert problem["errors"] == [
+        {
+            "line": 2,
+            "field": "monthyPrice",
+            "message": "'1,50' is not a decimal number (write the decimals after a dot: '1.50')",
+        }
+    ]  # the keys in the report's order: line, field, message
+    assert list(problem["errors"][0]) == ["line", "field", "message"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/csv", "application/vnd.ms-excel", "text/plain", "application/csv"]
+)
+def test_csv_like_content_types_are_read_as_csv(client: FlaskClient, content_type: str) -> None:
+    body = f"{HEADER}+5584912344321,0.03,3.40,U$\n"
+    response = client.post(IMPORTS, data=body, content_type=f"{content_type}; charset=utf-8")
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 1  # type: ignore[index]
+
+
+def test_a_form_upload_of_one_file_imports_it(client: FlaskClient) -> None:
+    file = (
+        io.BytesIO(f"{HEADER}+5584912344321,0.03,3.40,U$\n".encode()),
+        "numbers.csv",
+        "application/vnd.ms-excel",
+    )
+    response = client.post(IMPORTS, data={"file": file}, content_type="multipart/form-data")
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 1  # type: ignore[index]
+    assert client.get(NUMBERS).json[0]["value"] == "+55 84 91234-4321"  # type: ignore[index]
+
+
+def test_a_form_upload_needs_exactly_one_file(client: FlaskClient) -> None:
+    none = client.post(IMPORTS, data={"note": "no file"}, content_type="multipart/form-data")
+    assert_problem(none, 422, "file")
+    files = {name: (io.BytesIO(HEADER.encode()), f"{name}.csv") for name in ("a", "b")}
+    assert_problem(client.post(IMPORTS, data=files, content_type="multipart/form-data"), 422, "file")
+
+
+@pytest.mark.parametrize(
     ("body", "status"),
     [
         ("", 422),  # no header
@@ -193,3 +270,8 @@ def test_small_batches_give_the_same_outcome(settings: Settings, mode: str) -> N
     assert stored_count(app) == (0 if mode == "all-or-nothing" else 997)
     with app.app_context():
         inventory().engine.dispose()
+
+
+def test_a_bad_mode_is_told_in_the_house_style(client: FlaskClient) -> None:
+    problem = assert_problem(upload(client, HEADER, mode="skip"), 422, "mode")
+    assert problem["errors"][0]["message"] == "must be 'all-or-nothing' or 'skip-invalid'"

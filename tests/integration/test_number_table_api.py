@@ -160,12 +160,32 @@ def test_filters_combine(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
+    "query_string",
+    # a "+" left unencoded arrives as a space; people paste numbers as they are written
+    [
+        "q=+5584&prefix=+55",
+        "q=%2B55%2084&prefix=%2B55",
+        "q=(84)%209123&prefix=55-84",
+        "q=55.84&prefix=+55%20(84)",
+    ],
+)
+def test_digit_filters_ignore_formatting(client: FlaskClient, query_string: str) -> None:
+    wanted = created_id(client, value="+55 84 91234-4321")
+    created_id(client, value="+1 201 555 0123")
+    response = client.get(f"{NUMBERS}?{query_string}")
+    assert response.status_code == 200, response.json
+    assert [number["id"] for number in response.json] == [wanted]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [
         ({"q": "9x"}, "q"),
         ({"country": "ZZ"}, "country"),
         ({"country": "BRA"}, "country"),
-        ({"prefix": "55-84"}, "prefix"),
+        ({"prefix": "55/84"}, "prefix"),
+        ({"q": " + "}, "q"),
+        ({"q": "1234567890123456"}, "q"),
         ({"currency": "XYZ"}, "currency"),
         ({"monthyPrice_min": "-1"}, "monthyPrice_min"),
         ({"setupPrice_max": "1e3"}, "setupPrice_max"),

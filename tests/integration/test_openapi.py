@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
+from src.web.errors import PROBLEM_TYPE
+
 OPENAPI = "/api/v1/openapi.json"
+MAPPING = (Path(__file__).resolve().parents[2] / "src" / "web" / "errors.py").read_text()
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:
@@ -60,8 +67,85 @@ def test_headers_and_problems_are_described(client: FlaskClient) -> None:
     per_page = next(p for p in listing["parameters"] if p["name"] == "per_page")
     assert per_page["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
     for status in ("409", "422", "500", "503"):
-        content = create["responses"][status]["content"]
-        assert content == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        content = create["responses"][status]["content"]["application/problem+json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/Problem"}
+        assert content["example"]["status"] == int(status)
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_parameter_of_every_operation_has_a_description_and_an_example(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    assert document is not None
+    shared = document["components"]["parameters"]
+    undocumented = []
+    for label, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            if "$ref" in parameter:
+                parameter = shared[parameter["$ref"].rsplit("/", 1)[-1]]
+            has_example = "example" in parameter or parameter.get("examples")
+            if not parameter.get("description") or not has_example:
+                undocumented.append(f"{label} {parameter['name']}")
+    assert undocumented == []
+
+
+def test_each_error_status_shows_its_own_example_problem(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    assert document is not None
+    examples: dict[int, dict[str, Any]] = {}
+    for label, operation in operations(document):
+        for status, response in operation["responses"].items():
+            problem = response.get("content", {}).get("application/problem+json")
+            if problem is not None:
+                example = problem["example"]
+                assert example["status"] == int(status), label
+                assert example["title"] == HTTPStatus(int(status)).phrase
+                kind = example["type"].removeprefix(PROBLEM_TYPE)
+                assert kind == "about:blank" or f'kind="{kind}"' in MAPPING, label  # a type we emit
+                examples[int(status)] = example
+    details = [example["detail"] for example in examples.values()]
+    assert len(set(details)) == len(details)  # not one example shown for every status
+    assert {401, 403, 404, 409, 412, 422, 503} <= set(examples)
+
+
+def test_error_examples_name_the_problem_each_operation_really_gives(client: FlaskClient) -> None:
+    paths = client.get(OPENAPI).json["paths"]  # type: ignore[index]
+
+    def example_type(path: str, method: str, status: str) -> str:
+        content = paths[path][method]["responses"][status]["content"]["application/problem+json"]
+        return str(content["example"]["type"]).rsplit(":", 1)[-1]
+
+    assert example_type("/api/v1/numbers/{number_id}", "get", "404") == "number-not-found"
+    assert example_type("/api/v1/users/{user_id}", "get", "404") == "user-not-found"
+    assert example_type("/api/v1/numbers/imports/{job_id}", "get", "404") == "import-job-not-found"
+    assert example_type("/api/v1/numbers/imports", "post", "422") == "import-rejected"
+    assert example_type("/api/v1/auth/tokens", "post", "401") == "invalid-credentials"
+    assert example_type("/api/v1/numbers", "get", "400") == "invalid-cursor"
+
+
+def test_try_it_out_logs_in_as_the_local_admin_and_the_page_says_how(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    assert document is not None
+    login = document["components"]["schemas"]["TokenRequest"]["properties"]
+    assert login["email"]["examples"] == ["admin@localhost"]
+    assert login["password"]["examples"] == ["local-admin-password"]  # as `make run` creates it
+    assert "Authorize" in document["info"]["description"]
+    assert "/api/v1/auth/tokens" in document["info"]["description"]
+
+
+def test_the_import_body_has_a_csv_example_and_currencies_are_listed(client: FlaskClient) -> None:
+    document = client.get(OPENAPI).json
+    assert document is not None
+    body = document["paths"]["/api/v1/numbers/imports"]["post"]["requestBody"]["content"]
+    assert body["text/csv"]["example"].startswith("value,monthyPrice,setupPrice,currency\n+")
+    assert body["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    currency = document["components"]["schemas"]["NumberIn"]["properties"]["currency"]
+    assert "`U$` (USD)" in currency["description"]
+    assert "`R$` (BRL)" in currency["description"]
 
 
 def test_swagger_ui_is_served_from_our_own_files(client: FlaskClient) -> None:
@@ -105,7 +189,13 @@ def test_the_table_operations_are_described(client: FlaskClient) -> None:
     assert set(listing["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     assert "X-Total-Count-Estimated" in listing["responses"]["200"]["headers"]
     imports = document["paths"]["/api/v1/numbers/imports"]["post"]  # type: ignore[index]
-    assert set(imports["requestBody"]["content"]) == {"text/csv"}
+    assert set(imports["requestBody"]["content"]) == {
+        "text/csv",
+        "application/csv",
+        "text/plain",
+        "application/vnd.ms-excel",
+        "multipart/form-data",
+    }
     assert imports["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ImportReportOut"
     }

@@ -16,6 +16,8 @@ from flask import Flask
 from playwright.sync_api import ConsoleMessage, sync_playwright
 from werkzeug.serving import make_server
 
+from src.application.create_user import NewUser
+from src.web.inventory import inventory
 from tests.conftest import client_as, token_for
 from tests.integration.conftest import only_postgresql
 
@@ -102,3 +104,28 @@ def test_swagger_ui_lists_the_operations_and_runs_get_numbers(app: Flask, live_u
         finally:
             browser.close()
     assert problems == []  # no Content-Security-Policy violation, no failed script
+
+
+@only_postgresql
+def test_try_it_out_logs_in_as_it_is_filled_in(app: Flask, live_url: str) -> None:
+    """The login's example body is make run's local admin, so trying it as it is works (a
+    placeholder password would count as a failed login: six of them close the account)."""
+    with app.app_context():
+        inventory().create_user(NewUser("admin@localhost", "local-admin-password", "admin"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{live_url}/docs")
+            operation = "#operations-auth-createToken"
+            page.click(f"{operation} .opblock-summary")
+            page.click(f"{operation} .try-out__btn")
+            body = page.input_value(f"{operation} textarea.body-param__text")
+            assert '"password": "local-admin-password"' in body
+            page.click(f"{operation} .execute")
+            status = page.wait_for_selector(f"{operation} .live-responses-table tbody .response-col_status")
+            assert status is not None
+            assert status.inner_text().strip() == "201"
+        finally:
+            browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import IO, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
@@ -45,6 +46,23 @@ BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
 CSV_TEXT = {
     "type": "string",
     "description": "CSV: value,monthyPrice,setupPrice,currency, a header line first.",
+}
+# What browsers and spreadsheets label CSV files with (Windows: Excel's type), all read as CSV.
+CSV_MEDIA_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
+FORM_UPLOAD = "multipart/form-data"
+CSV_EXAMPLE = (
+    "value,monthyPrice,setupPrice,currency\n+5584912344321,0.03,3.40,U$\n+5511912345678,1.50,10.00,R$\n"
+)
+IMPORT_BODY: dict[str, dict[str, Any]] = {
+    **{media_type: {"schema": CSV_TEXT, "example": CSV_EXAMPLE} for media_type in CSV_MEDIA_TYPES},
+    FORM_UPLOAD: {
+        "schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV file."}},
+            "required": ["file"],
+        },
+        "encoding": {"file": {"contentType": ", ".join(CSV_MEDIA_TYPES)}},
+    },
 }
 
 
@@ -115,11 +133,14 @@ def list_numbers() -> Response:
         },
         problems=(400, 413, 415, 422),
         query=ImportParams,
-        body_schema=CSV_TEXT,
-        body_media_types=("text/csv",),
+        body_content=IMPORT_BODY,
         permission=Permission.WRITE_NUMBERS,
-        description="Columns `value,monthyPrice,setupPrice,currency` (a header line naming them is "
-        "required, in any order); UTF-8 with or without BOM; `,` or `;`. Every row is checked like a "
+        description="The file is the raw body (`text/csv`, or the types spreadsheets and browsers "
+        "label CSV with: `application/csv`, `text/plain`, `application/vnd.ms-excel`) or the one file "
+        "field of a `multipart/form-data` form. Columns `value,monthyPrice,setupPrice,currency`: a "
+        "header line naming them is required, in any order and any case; other columns are ignored "
+        "(the report's `notes` name them). UTF-8 with or without BOM; `,` or `;` between fields; in a "
+        "`;` file prices may have a decimal comma (`1,50`). Every row is checked like a "
         "create; duplicates within the file and with the inventory are reported by line. "
         "The body is streamed (limit `MAX_IMPORT_BYTES`, default 200 MiB). In all-or-nothing mode "
         "(the default) any bad row makes it a 422 whose `errors` give `line`, `field` and `message` "
@@ -133,17 +154,32 @@ def list_numbers() -> Response:
 def import_numbers() -> Response:
     served = inventory()
     params = ImportParams.model_validate(request.args.to_dict())
-    if request.mimetype != "text/csv":
-        raise UnsupportedMediaType("send the file as text/csv")
     request.max_content_length = served.settings.max_import_bytes
+    file = _uploaded_file()
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        job = served.start_import_job(chunked(request.stream.read), mode)
+        job = served.start_import_job(chunked(file.read), mode)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
-    report = served.import_numbers(read_number_rows(request.stream), mode)
+    report = served.import_numbers(read_number_rows(file), mode)
     return json_response(ImportReportOut.of(report))
+
+
+def _uploaded_file() -> IO[bytes]:
+    """The CSV file: the raw body, or the one file of a browser's form upload (which Werkzeug
+    spools to a temporary file past 500 KB, so memory stays bounded either way)."""
+    if request.mimetype in CSV_MEDIA_TYPES:
+        return request.stream
+    if request.mimetype != FORM_UPLOAD:
+        raise UnsupportedMediaType(
+            f"send the file as text/csv (or {', '.join(CSV_MEDIA_TYPES[1:])}), "
+            f"or as {FORM_UPLOAD} with one file field"
+        )
+    files = [file for file in request.files.values() if file.filename is not None]
+    if len(files) != 1:
+        raise DomainError(f"must be one file field; the form has {len(files)}", "file")
+    return files[0].stream
 
 
 def _runs_as_job(threshold: int) -> bool:
