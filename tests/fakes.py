@@ -13,6 +13,8 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
+    ChangeStamp,
+    FieldChange,
     Subject,
     number_fields,
 )
@@ -33,7 +35,6 @@ from src.application.ports import (
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
-    UpdatedNumber,
     UserRepository,
 )
 from src.application.results import NumberRecord, NumberResult
@@ -48,6 +49,7 @@ class FakeNumberRepository(NumberRepository):
         self._numbers: dict[int, Number] = {}
         self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
         self.created_by: dict[int, int] = {}  # number id -> the import that created it
+        self.changes: FakeChangeRepository | None = None  # where a bulk change records its numbers
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -106,8 +108,11 @@ class FakeNumberRepository(NumberRepository):
         stored = {n.phone_number.e164 for n in self._numbers.values()}
         return {p.e164 for p in phone_numbers if p.e164 in stored}
 
-    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
-        updated = []
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
+        assert self.changes is not None, "a FakeUnitOfWork gives its numbers its changes"
+        updated = 0
         for number in sorted(self._numbers.values(), key=lambda n: n.id or 0):
             if not number_filter.matches(number):
                 continue
@@ -118,9 +123,13 @@ class FakeNumberRepository(NumberRepository):
             number.monthly_price, number.setup_price = Money(monthly, currency), Money(setup, currency)
             number.version += 1  # bumped even when nothing differs, as the store does
             after = number_fields(NumberResult.of(number))
-            updated.append(
-                UpdatedNumber(number.id or 0, number.phone_number.e164, before, after, number.version)
-            )
+            fields = {
+                name: FieldChange(before[name], after[name]) for name in after if before[name] != after[name]
+            }
+            e164 = number.phone_number.e164
+            change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number.id, e164, fields)
+            self.changes.add(dataclasses.replace(change, bulk_change_id=bulk_change_id))
+            updated += 1
         return updated
 
     def has_duplicates(self) -> bool:
@@ -221,13 +230,9 @@ class FakeChangeRepository(ChangeRepository):
         self.changes.append(stored)
         return stored.id or 0
 
-    def add_many(self, changes: Sequence[Change]) -> None:
-        for change in changes:
-            self.add(change)
-
-    def count_import(self, import_id: int, created: int) -> None:
+    def set_count(self, change_id: int, count: int) -> None:
         self.changes = [
-            dataclasses.replace(change, count=created) if change.id == import_id else change
+            dataclasses.replace(change, count=count) if change.id == change_id else change
             for change in self.changes
         ]
 
@@ -320,6 +325,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
         self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
         self.changes: FakeChangeRepository = FakeChangeRepository(self.numbers)
+        self.numbers.changes = self.changes
         self.committed = False
         self.commit_error: Exception | None = None
 

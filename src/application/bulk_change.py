@@ -72,9 +72,7 @@ class BulkChange:
             raise DomainError("is required: the number of numbers you saw match", "expectedCount")
         stamp = self._history.stamp()
         with self._uow_factory() as uow:
-            updated = uow.numbers.set_where(number_filter, values)
-            if len(updated) != command.expected_count:
-                raise CountMismatch(command.expected_count, len(updated))  # rolled back on the way out
+            # The bulk change's own record first: each number's record points to it.
             summary = Change(
                 stamp.at,
                 stamp.actor,
@@ -82,29 +80,15 @@ class BulkChange:
                 None,
                 _describe(command.filters),
                 {name: FieldChange(None, value) for name, value in _wire_values(values).items()},
-                count=len(updated),
+                count=0,
             )
             bulk_change_id = uow.changes.add(summary)
-            uow.changes.add_many(
-                [
-                    Change(
-                        stamp.at,
-                        stamp.actor,
-                        Action.BULK_UPDATE,
-                        number.id,
-                        number.e164,
-                        {
-                            name: FieldChange(number.before.get(name), number.after.get(name))
-                            for name in number.after
-                            if number.before.get(name) != number.after.get(name)
-                        },
-                        bulk_change_id=bulk_change_id,
-                    )
-                    for number in updated
-                ]
-            )
+            count = uow.numbers.set_where(number_filter, values, stamp, bulk_change_id)
+            if count != command.expected_count:
+                raise CountMismatch(command.expected_count, count)  # rolled back on the way out
+            uow.changes.set_count(bulk_change_id, count)
             uow.commit()
-        return BulkChangeResult(len(updated), dry_run=False, bulk_change_id=bulk_change_id)
+        return BulkChangeResult(count, dry_run=False, bulk_change_id=bulk_change_id)
 
     def _values(self, changes: Mapping[str, object]) -> BulkValues:
         unknown = sorted(changes.keys() - set(SETTABLE))

@@ -176,7 +176,7 @@ class ImportNumbers:
         if rejected_already():
             tally.created = 0  # rolled back on the way out
             raise ImportRejected(tally.report(), tally.invalid_rows)
-        uow.changes.count_import(import_id, tally.created)
+        uow.changes.set_count(import_id, tally.created)
         uow.commit()
 
     def _parse(self, row: ImportRow, tally: _Tally) -> NewNumber | None:

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import NamedTuple, Self
 
 from src.application.access_tokens import AccessToken
-from src.application.changes import Change, ChangeQuery, FieldValue
+from src.application.changes import Change, ChangeQuery, ChangeStamp
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Count, Listing, NumberFilter, Position
 from src.application.results import NumberRecord
@@ -30,17 +30,6 @@ class BulkValues(NamedTuple):
     monthly_price: Decimal | None = None
     setup_price: Decimal | None = None
     currency: Currency | None = None
-
-
-class UpdatedNumber(NamedTuple):
-    """A number a bulk change changed: its fields (wire names, as the history keeps them) before
-    and after, and its new version."""
-
-    id: int
-    e164: str
-    before: dict[str, FieldValue]
-    after: dict[str, FieldValue]
-    version: int
 
 
 class NumberRepository(abc.ABC):
@@ -88,10 +77,14 @@ class NumberRepository(abc.ABC):
         """The E.164 of those phone numbers that are stored."""
 
     @abc.abstractmethod
-    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
-        """Set `values` on every number the filter keeps at this moment, bumping each version, in
-        one statement that first locks those rows: a concurrent single write either went before
-        (and the filter judged its result) or waits, then finds its version gone."""
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
+        """Set `values` on every number the filter keeps at this moment, bumping each version, and
+        record each one's change (before and after, under `bulk_change_id`); answer how many.
+        The rows are locked first: a concurrent single write either went before (and the filter
+        judged its result) or waits, then finds its version gone. Set-based: a hundred thousand
+        numbers are one statement where the store allows, never a round trip each."""
 
 
 class ChangeRepository(abc.ABC):
@@ -102,12 +95,9 @@ class ChangeRepository(abc.ABC):
         """Record one change; answer its id."""
 
     @abc.abstractmethod
-    def add_many(self, changes: Sequence[Change]) -> None:
-        """Record many changes at once (a bulk change's numbers)."""
-
-    @abc.abstractmethod
-    def count_import(self, import_id: int, created: int) -> None:
-        """Complete an import's record, made before its numbers, with how many it created."""
+    def set_count(self, change_id: int, count: int) -> None:
+        """Complete the record of an import or bulk change, made before the numbers it changes,
+        with how many it changed (in the same transaction: a record is never edited later)."""
 
     @abc.abstractmethod
     def import_of(self, number_id: int) -> int | None:

@@ -3,19 +3,26 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     String,
+    Text,
     and_,
     bindparam,
+    case,
+    cast,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -31,6 +38,7 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
+    ChangeStamp,
     FieldChange,
     FieldValue,
     Subject,
@@ -47,7 +55,6 @@ from src.application.ports import (
     NewNumber,
     NumberRepository,
     TokenRepository,
-    UpdatedNumber,
     UserRepository,
 )
 from src.application.results import NumberRecord
@@ -226,7 +233,9 @@ class SqlAlchemyNumberRepository(NumberRepository):
         )
         return set(self._session.scalars(query))
 
-    def set_where(self, number_filter: NumberFilter, values: BulkValues) -> Sequence[UpdatedNumber]:
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
         assignments: dict[str, Any] = {"version": numbers.c.version + 1}
         if values.monthly_price is not None:
             assignments["monthly_price"] = values.monthly_price
@@ -235,43 +244,86 @@ class SqlAlchemyNumberRepository(NumberRepository):
         if values.currency is not None:
             assignments["currency"] = values.currency
         if self._dialect() == "postgresql":
-            rows = self._set_locked(number_filter, assignments)
-        else:
-            rows = self._set_under_write_lock(number_filter, assignments)
-        return [
-            UpdatedNumber(
-                row[0], row[1], _wire_fields(row[1], *row[2:5]), _wire_fields(row[1], *row[5:8]), row[8]
-            )
-            for row in rows
-        ]
+            return self._set_locked(number_filter, assignments, stamp, bulk_change_id)
+        rows = self._set_under_write_lock(number_filter, assignments)
+        recorded = []
+        for number_id, e164, *old_and_new in rows:
+            before, after = _wire_fields(e164, *old_and_new[:3]), _wire_fields(e164, *old_and_new[3:6])
+            fields = {
+                name: FieldChange(before[name], after[name]) for name in after if before[name] != after[name]
+            }
+            change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number_id, e164, fields)
+            recorded.append(_change_row(replace(change, bulk_change_id=bulk_change_id)))
+        if recorded:
+            self._session.execute(insert(changes), recorded)
+        return len(rows)
 
-    def _set_locked(self, number_filter: NumberFilter, assignments: dict[str, Any]) -> Sequence[Any]:
-        """PostgreSQL, one statement: lock the matching rows (a concurrent writer of one of them
-        waits, or has committed and its new values are what the filter judged), then update them,
-        answering each row's values before (from the lock) and after."""
+    def _set_locked(
+        self,
+        number_filter: NumberFilter,
+        assignments: dict[str, Any],
+        stamp: ChangeStamp,
+        bulk_change_id: int,
+    ) -> int:
+        """PostgreSQL, one statement, no row sent back: lock the matching rows (a concurrent writer
+        of one of them waits, or has committed and its new values are what the filter judged),
+        update them, and record each one's change from its values before (the lock's) and after."""
         locked = (
             select(numbers.c.id, numbers.c.monthly_price, numbers.c.setup_price, numbers.c.currency)
             .where(*self._conditions(number_filter))
             .with_for_update()
             .cte("locked")
         )
-        statement = (
+        updated = (
             update(numbers)
             .where(numbers.c.id == locked.c.id)
             .values(**assignments)
             .returning(
                 numbers.c.id,
-                type_coerce(numbers.c.e164, String),
-                locked.c.monthly_price,
-                locked.c.setup_price,
-                type_coerce(locked.c.currency, String),
-                numbers.c.monthly_price.label("new_monthly_price"),
-                numbers.c.setup_price.label("new_setup_price"),
+                type_coerce(numbers.c.e164, String).label("e164"),
+                cast(locked.c.monthly_price, Text).label("old_monthly"),
+                cast(locked.c.setup_price, Text).label("old_setup"),
+                type_coerce(locked.c.currency, String).label("old_currency"),
+                cast(numbers.c.monthly_price, Text).label("new_monthly"),
+                cast(numbers.c.setup_price, Text).label("new_setup"),
                 type_coerce(numbers.c.currency, String).label("new_currency"),
-                numbers.c.version,
+            )
+            .cte("updated")
+        )
+
+        def changed(name: str, old: Any, new: Any) -> list[Any]:
+            pair = func.json_build_object("before", old, "after", new)
+            return [literal(name), case((old != new, pair))]
+
+        fields = func.json_strip_nulls(
+            func.json_build_object(
+                *changed("monthyPrice", updated.c.old_monthly, updated.c.new_monthly),
+                *changed("setupPrice", updated.c.old_setup, updated.c.new_setup),
+                *changed("currency", updated.c.old_currency, updated.c.new_currency),
             )
         )
-        return self._session.execute(statement).all()
+        columns = ("at", "actor_id", "actor_email", "request_id", "action", "subject_type")
+        recorded = (
+            insert(changes)
+            .from_select(
+                [*columns, "subject_id", "subject", "fields", "bulk_change_id"],
+                select(
+                    literal(stamp.at, changes.c.at.type),
+                    literal(stamp.actor.user_id, Integer),
+                    literal(stamp.actor.email, String),
+                    literal(stamp.actor.request_id, String),
+                    literal(Action.BULK_UPDATE.value),
+                    literal(Subject.NUMBER.value),
+                    updated.c.id,
+                    updated.c.e164,
+                    cast(fields, Text),
+                    literal(bulk_change_id, BigInteger),
+                ).select_from(updated),
+            )
+            .returning(changes.c.id)
+            .cte("recorded")
+        )
+        return int(self._session.execute(select(func.count()).select_from(recorded)).scalar_one())
 
     def _set_under_write_lock(
         self, number_filter: NumberFilter, assignments: dict[str, Any]
@@ -294,7 +346,7 @@ class SqlAlchemyNumberRepository(NumberRepository):
             )
         ).all()
         if not assignments or not bumped:
-            return [(*row[:5], *row[2:5], row[5]) for row in bumped]
+            return [(*row[:5], *row[2:5]) for row in bumped]
         ids = json.dumps([row[0] for row in bumped])
         in_bumped = numbers.c.id.in_(select(text("value")).select_from(func.json_each(ids)))
         self._session.execute(update(numbers).where(in_bumped).values(**assignments))
@@ -313,9 +365,8 @@ class SqlAlchemyNumberRepository(NumberRepository):
                 monthly if new_values["monthly_price"] is None else new_values["monthly_price"],
                 setup if new_values["setup_price"] is None else new_values["setup_price"],
                 currency if new_values["currency"] is None else new_values["currency"].code,
-                version,
             )
-            for number_id, e164, monthly, setup, currency, version in bumped
+            for number_id, e164, monthly, setup, currency, _ in bumped
         ]
 
     def _dialect(self) -> str:
@@ -453,31 +504,8 @@ class SqlAlchemyChangeRepository(ChangeRepository):
         inserted = self._session.execute(insert(changes).values(_change_row(change)).returning(changes.c.id))
         return int(inserted.scalar_one())
 
-    def add_many(self, new_changes: Sequence[Change]) -> None:
-        if not new_changes:
-            return
-        self._flush_the_change_itself()
-        if self._session.get_bind().dialect.name == "postgresql":
-            self._copy(new_changes)
-        else:
-            self._session.execute(insert(changes), [_change_row(change) for change in new_changes])
-
-    def _copy(self, new_changes: Sequence[Change]) -> None:
-        """COPY: a bulk change's hundred thousand rows in one round trip, not a thousand INSERTs."""
-        text_rows = io.StringIO()
-        for change in new_changes:
-            row = _change_row(change)
-            text_rows.write("\t".join(_copy_text(row[name]) for name in CHANGE_COLUMNS))
-            text_rows.write("\n")
-        text_rows.seek(0)
-        cursor = self._session.connection().connection.cursor()
-        try:
-            cursor.copy_expert(f"COPY changes ({', '.join(CHANGE_COLUMNS)}) FROM STDIN", text_rows)
-        finally:
-            cursor.close()
-
-    def count_import(self, import_id: int, created: int) -> None:
-        self._session.execute(update(changes).where(changes.c.id == import_id).values(count=created))
+    def set_count(self, change_id: int, count: int) -> None:
+        self._session.execute(update(changes).where(changes.c.id == change_id).values(count=count))
 
     def import_of(self, number_id: int) -> int | None:
         if not 0 < number_id <= MAX_ID:

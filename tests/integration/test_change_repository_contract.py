@@ -14,6 +14,7 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
+    ChangeStamp,
     FieldChange,
     Subject,
 )
@@ -135,17 +136,22 @@ def test_filters_keep_only_the_changes_asked_for(uow: Callable[[], UnitOfWork]) 
 
 
 def test_a_bulk_change_id_links_its_numbers(uow: Callable[[], UnitOfWork]) -> None:
-    (bulk,) = record(uow, change(Action.BULK_CHANGE, None, "all", count=2))
+    store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.05", USD))
     with uow() as work:
-        work.changes.add_many(
-            [change(Action.BULK_UPDATE, n, f"+558491234432{n}", bulk_change_id=bulk) for n in (1, 2)]
+        bulk = work.changes.add(change(Action.BULK_CHANGE, None, "all", count=0))
+        assert (
+            work.numbers.set_where(NumberFilter(), BulkValues(Decimal("0.05")), ChangeStamp(T0, BRUNO), bulk)
+            == 2
         )
+        work.changes.set_count(bulk, 2)
         work.commit()
     linked = listed(uow, ChangeQuery(bulk_change_id=bulk))
-    assert [(item.subject_id, item.bulk_change_id, item.action) for item in linked] == [
-        (2, bulk, Action.BULK_UPDATE),
-        (1, bulk, Action.BULK_UPDATE),
+    assert [(item.subject, item.bulk_change_id, item.action, item.actor) for item in linked] == [
+        ("+5584912344322", bulk, Action.BULK_UPDATE, BRUNO),
+        ("+5584912344321", bulk, Action.BULK_UPDATE, BRUNO),
     ]
+    assert linked[1].fields == {"monthyPrice": FieldChange("0.03", "0.05")}
+    assert linked[0].fields == {}  # at the price already: its version moved, no field changed
     assert listed(uow, ChangeQuery(action=Action.BULK_CHANGE))[0].count == 2
 
 
@@ -159,7 +165,7 @@ def test_numbers_an_import_created_link_to_its_record_even_once_deleted(
             for n in (1, 2)
         ]
         assert work.numbers.add_new(new, import_id) == set()
-        work.changes.count_import(import_id, 2)
+        work.changes.set_count(import_id, 2)
         work.commit()
     first, second = store_ids(uow)
     (own,) = record(uow, change(Action.PATCH, first, "+5584912344321", at=T0 + timedelta(minutes=1)))
@@ -214,21 +220,17 @@ def test_set_where_changes_the_matching_numbers_and_tells_before_and_after(
         ("+5584912344322", "0.07", USD),
     )
     with uow() as work:
-        updated = work.numbers.set_where(
-            NumberFilter(country="BR"), BulkValues(monthly_price=Decimal("0.05"), currency=BRL)
-        )
+        values = BulkValues(monthly_price=Decimal("0.05"), currency=BRL)
+        assert work.numbers.set_where(NumberFilter(country="BR"), values, ChangeStamp(T0, ANA), 99) == 2
         work.commit()
-    by_id = {number.id: number for number in updated}
+    by_id = {item.subject_id: item for item in listed(uow, ChangeQuery(bulk_change_id=99))}
     assert set(by_id) == {brazil, other_brazil}
-    assert by_id[brazil].before["monthyPrice"] == "0.03"
-    assert by_id[brazil].after == {
-        "value": "+5584912344321",
-        "monthyPrice": "0.05",
-        "setupPrice": "1.00",
-        "currency": "BRL",
+    assert by_id[brazil].fields == {
+        "monthyPrice": FieldChange("0.03", "0.05"),
+        "currency": FieldChange("USD", "BRL"),
     }
-    assert by_id[other_brazil].before["monthyPrice"] == "0.07"
-    assert {number.version for number in updated} == {2}
+    assert by_id[other_brazil].fields["monthyPrice"] == FieldChange("0.07", "0.05")
+    assert (by_id[brazil].actor, by_id[brazil].at, by_id[brazil].subject) == (ANA, T0, "+5584912344321")
     with uow() as work:
         stored = work.numbers.get(brazil)
         assert stored is not None
@@ -242,8 +244,11 @@ def test_set_where_changes_the_matching_numbers_and_tells_before_and_after(
 def test_set_where_matches_by_the_values_before_it_changes_them(uow: Callable[[], UnitOfWork]) -> None:
     cheap, _ = store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.09", USD))
     with uow() as work:
-        updated = work.numbers.set_where(
-            NumberFilter(monthly_max=Decimal("0.05")), BulkValues(monthly_price=Decimal("0.50"))
+        values = BulkValues(monthly_price=Decimal("0.50"))
+        assert (
+            work.numbers.set_where(NumberFilter(monthly_max=Decimal("0.05")), values, ChangeStamp(T0, ANA), 7)
+            == 1
         )
         work.commit()
-    assert [(number.id, number.after["monthyPrice"]) for number in updated] == [(cheap, "0.50")]
+    changed = listed(uow, ChangeQuery(bulk_change_id=7))
+    assert [(item.subject_id, item.fields["monthyPrice"].after) for item in changed] == [(cheap, "0.50")]
