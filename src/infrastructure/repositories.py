@@ -522,6 +522,8 @@ class SqlAlchemyChangeRepository(ChangeRepository):
             self._session.flush()
 
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
+            return []  # no such number, and asking would overflow the column type
         found = select(changes).where(*_change_conditions(query))
         if before_id is not None:
             found = found.where(changes.c.id < before_id)

@@ -3,7 +3,7 @@ the domain judges values, so a rule lives in one place."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -473,6 +473,9 @@ class ChangeOut(BaseModel):
     )
 
 
+MAX_CHANGE_ID = 2**63 - 1  # change ids are 64-bit integers
+
+
 class ChangesParams(BaseModel):
     """Query parameters of GET /changes and GET /numbers/{id}/history."""
 
@@ -480,17 +483,25 @@ class ChangesParams(BaseModel):
 
     per_page: int | None = Field(None, ge=1, description="Changes per page.")
     cursor: int | None = Field(
-        None, ge=1, description="Keyset paging: the `cursor` of the `next` Link (older changes)."
+        None,
+        ge=1,
+        le=MAX_CHANGE_ID,
+        description="Keyset paging: the `cursor` of the `next` Link (older changes).",
     )
     number: str | None = Field(
         None, description="A phone number, in any spelling.", examples=["+5584912344321"]
     )
-    actor: str | None = Field(None, description="The email of who made the change.")
+    actor: str | None = Field(
+        None,
+        max_length=254,
+        description="The email of who made the change (any case).",
+        json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*$"},
+    )
     action: str | None = Field(None, description="One action, e.g. patch or bulk-change.")
     since: datetime | None = Field(None, description="Changes at or after this time (ISO 8601).")
     until: datetime | None = Field(None, description="Changes before this time (ISO 8601).")
     bulk_change: int | None = Field(
-        None, alias="bulkChange", ge=1, description="The numbers of one bulk change."
+        None, alias="bulkChange", ge=1, le=MAX_CHANGE_ID, description="The numbers of one bulk change."
     )
 
     @field_validator("per_page")
@@ -503,9 +514,26 @@ class ChangesParams(BaseModel):
             )
         return per_page
 
+    @field_validator("actor")
+    @classmethod
+    def _printable(cls, actor: str | None) -> str | None:
+        # Control characters are in no email, and PostgreSQL refuses a NUL in any text.
+        if actor is not None and any(ord(char) < 0x20 or ord(char) == 0x7F for char in actor):
+            raise PydanticCustomError(
+                "actor_control_character", "must be an email address, without control characters"
+            )
+        return actor
+
     @field_validator("since", "until")
     @classmethod
     def _with_a_time_zone(cls, moment: datetime | None) -> datetime | None:
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
             raise PydanticCustomError("timezone_aware", "must name its time zone, e.g. 2026-12-01T12:00:00Z")
-        return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # the first or last day of the calendar, in a zone that leaves it
+            raise PydanticCustomError(
+                "datetime_range", "must be between the years 1 and 9999 in UTC"
+            ) from None

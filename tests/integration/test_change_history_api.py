@@ -83,6 +83,7 @@ def test_history_is_keyset_paged(client: FlaskClient) -> None:
 
 def test_history_of_a_number_that_never_was_is_404(client: FlaskClient) -> None:
     assert client.get(f"{NUMBERS}/999/history").status_code == 404
+    assert client.get(f"{NUMBERS}/{2**70}/history").status_code == 404  # past any id column
 
 
 def test_the_change_log_filters_by_number_in_any_spelling_actor_action_and_time(
@@ -112,6 +113,10 @@ def test_bad_change_log_filters_are_422(client: FlaskClient) -> None:
         {"number": "12"},
         {"since": "yesterday"},
         {"since": "2026-12-01T12:00:00"},
+        {"actor": "a\x00b@example.com"},
+        {"since": "0001-01-01T00:00:00+01:00"},
+        {"cursor": str(2**70)},
+        {"bulkChange": str(2**63)},
     ):
         response = client.get(CHANGES, query_string=query)
         assert response.status_code == 422, (query, response.data)
