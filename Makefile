@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 N ?= 800
-FLASK := $(BIN)/flask --app src.web.app
+# A developer's machine: with no SECRET_KEY set, the app makes one up at each start (and logs it).
+DEVELOPMENT ?= 1
+FLASK := DEVELOPMENT=$(DEVELOPMENT) $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean

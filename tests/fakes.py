@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from src.application.access_tokens import AccessToken
 from src.application.changes import (
@@ -26,12 +26,14 @@ from src.application.number_listing import Count, Listing, NumberFilter, Positio
 from src.application.ports import (
     ALL_BY_ID,
     NO_FILTER,
+    AttemptWindow,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
-    LoginFailureRepository,
+    LoginAttemptRepository,
     NewNumber,
     NumberRepository,
+    PasswordCheck,
     PasswordHasher,
     TokenRepository,
     UnitOfWork,
@@ -139,17 +141,17 @@ class FakeNumberRepository(NumberRepository):
 
 class FakeIdempotencyRepository(IdempotencyRepository):
     def __init__(self) -> None:
-        self.records: dict[str, IdempotencyRecord] = {}
+        self.records: dict[tuple[int, str], IdempotencyRecord] = {}
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
-        record = self.records.get(key)
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
+        record = self.records.get((owner_id, key))
         return record if record is not None and record.expires_at > now else None
 
     def add(self, record: IdempotencyRecord, now: datetime) -> None:
         self.records = {key: kept for key, kept in self.records.items() if kept.expires_at > now}
-        if record.key in self.records:
+        if (record.owner_id, record.key) in self.records:
             raise DuplicateRecord(f"idempotency key {record.key!r}")
-        self.records[record.key] = record
+        self.records[(record.owner_id, record.key)] = record
 
 
 class FakeUserRepository(UserRepository):
@@ -200,24 +202,54 @@ class FakeTokenRepository(TokenRepository):
         user = None if token is None else self._users.get(token.user_id)
         return None if token is None or user is None else (token, user)
 
-    def revoke_all_of(self, user_id: int, now: datetime) -> None:
+    def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
         for token in self.tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
+            if token.user_id == user_id and token.revoked_at is None and token.token_hash != keep:
                 token.revoked_at = now
 
+    def purge(self, now: datetime) -> int:
+        dead = [key for key, token in self.tokens.items() if token.expires_at <= now or token.revoked_at]
+        for key in dead:
+            del self.tokens[key]
+        return len(dead)
 
-class FakeLoginFailureRepository(LoginFailureRepository):
+
+class FakeLoginAttemptRepository(LoginAttemptRepository):
     def __init__(self) -> None:
-        self.failures: list[tuple[str, datetime]] = []
+        self.windows: dict[str, AttemptWindow] = {}
 
-    def record(self, email: str, at: datetime) -> None:
-        self.failures.append((email, at))
+    def count(self, key: str, now: datetime, window: timedelta) -> AttemptWindow:
+        current = self.windows.get(key)
+        if current is None or current.started_at <= now - window:
+            counted = AttemptWindow(1, now)
+        else:
+            counted = AttemptWindow(current.attempts + 1, current.started_at)
+        self.windows[key] = counted
+        return counted
 
-    def since(self, email: str, start: datetime) -> Sequence[datetime]:
-        return [at for who, at in self.failures if who == email and at > start]
+    def forgive(self, key: str) -> None:
+        current = self.windows.get(key)
+        if current is not None and current.attempts > 0:
+            self.windows[key] = AttemptWindow(current.attempts - 1, current.started_at)
 
-    def clear(self, email: str) -> None:
-        self.failures = [(who, at) for who, at in self.failures if who != email]
+    def clear(self, key: str) -> None:
+        self.windows.pop(key, None)
+
+    def purge(self, started_before: datetime) -> int:
+        stale = [key for key, window in self.windows.items() if window.started_at < started_before]
+        for key in stale:
+            del self.windows[key]
+        return len(stale)
+
+
+class FakePasswordCheck(PasswordCheck):
+    """Knows a few common passwords, and that a password spelling out a hint is guessable."""
+
+    COMMON = frozenset({"1234567890", "password12", "qwertyuiop"})
+
+    def is_guessable(self, password: str, hints: Sequence[str]) -> bool:
+        lowered = password.lower()
+        return lowered in self.COMMON or any(hint.lower() in lowered for hint in hints if hint)
 
 
 class FakeChangeRepository(ChangeRepository):
@@ -323,7 +355,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
-        self.login_failures: FakeLoginFailureRepository = FakeLoginFailureRepository()
+        self.login_attempts: FakeLoginAttemptRepository = FakeLoginAttemptRepository()
         self.changes: FakeChangeRepository = FakeChangeRepository(self.numbers)
         self.numbers.changes = self.changes
         self.committed = False
@@ -352,11 +384,13 @@ class FakeImportJobStore(ImportJobStore):
         self.files: dict[int, list[bytes]] = {}
         self.progress_seen: list[int] = []
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes], requested_by: Actor = SYSTEM) -> ImportJob:
+    def create(
+        self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int, requested_by: Actor = SYSTEM
+    ) -> ImportJob:
         job_id = len(self.jobs) + 1
         self.files[job_id] = list(chunks)
         size = sum(map(len, self.files[job_id]))
-        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, requested_by=requested_by)
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id, requested_by=requested_by)
         self.jobs[job_id] = job
         return job
 

@@ -77,6 +77,7 @@ class CreateNumber:
                 if idempotency is not None:
                     now = self._clock()
                     record = IdempotencyRecord(
+                        idempotency.owner_id,
                         idempotency.key,
                         idempotency.fingerprint,
                         result,
@@ -87,7 +88,7 @@ class CreateNumber:
             return Created(result)
 
     def _replay(self, uow: UnitOfWork, idempotency: IdempotencyKey) -> Created | None:
-        record = uow.idempotency_keys.get(idempotency.key, self._clock())
+        record = uow.idempotency_keys.get(idempotency.owner_id, idempotency.key, self._clock())
         if record is None:
             return None
         if record.fingerprint != idempotency.fingerprint:

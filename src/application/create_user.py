@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from src.application.changes import Action, History, user_fields, utc_now
 from src.application.errors import DuplicateRecord, UserAlreadyExists
-from src.application.ports import PasswordHasher, UnitOfWorkFactory
+from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
 from src.application.results import UserResult
 from src.domain.errors import FieldErrors
-from src.domain.users import EmailAddress, Role, User, check_password_strength
+from src.domain.users import EmailAddress, Role, User, WeakPassword, check_password_strength
 
 
 @dataclass(frozen=True)
@@ -19,14 +20,19 @@ class NewUser:
 
 class CreateUser:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, history: History | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        password_check: PasswordCheck,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
+        self._password_check = password_check
         self._history = history or History(utc_now)
 
     def __call__(self, command: NewUser) -> UserResult:
-        email, password, role = parse_new_user(command)
+        email, password, role = parse_new_user(command, self._password_check)
         with self._uow_factory() as uow:
             if uow.users.get_by_email(email) is not None:
                 raise UserAlreadyExists(email.value)
@@ -43,13 +49,24 @@ class CreateUser:
             return result
 
 
-def parse_new_user(command: NewUser) -> tuple[EmailAddress, str, Role]:
+def parse_new_user(command: NewUser, password_check: PasswordCheck) -> tuple[EmailAddress, str, Role]:
     errors = FieldErrors()
     email = errors.parse("email", EmailAddress.parse, command.email)
-    password = errors.parse("password", check_password_strength, command.password)
+    hints = [email.value] if email is not None else []
+    password = errors.parse(
+        "password", lambda raw: new_password(raw, password_check, hints), command.password
+    )
     role = errors.parse("role", Role.parse, command.role)
     errors.raise_if_any()
     assert email is not None
     assert password is not None
     assert role is not None
     return email, password, role
+
+
+def new_password(raw: object, password_check: PasswordCheck, hints: Sequence[str]) -> str:
+    """A password someone chooses: long enough, not blank, and not among those tried first."""
+    password = check_password_strength(raw)
+    if password_check.is_guessable(password, hints):
+        raise WeakPassword("is too common or too easy to guess: choose another", "password")
+    return password

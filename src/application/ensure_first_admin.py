@@ -3,7 +3,7 @@ from __future__ import annotations
 from src.application.changes import Action, History, user_fields, utc_now
 from src.application.create_user import NewUser, parse_new_user
 from src.application.errors import DuplicateRecord
-from src.application.ports import PasswordHasher, UnitOfWorkFactory
+from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
 from src.application.results import UserResult
 from src.domain.users import Role, User
 
@@ -15,14 +15,20 @@ class EnsureFirstAdmin:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, history: History | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        password_check: PasswordCheck,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
+        self._password_check = password_check
         self._history = history or History(utc_now)
 
     def __call__(self, email: str, password: str) -> bool:
-        address, checked_password, role = parse_new_user(NewUser(email, password, Role.ADMIN.value))
+        new_admin = NewUser(email, password, Role.ADMIN.value)
+        address, checked_password, role = parse_new_user(new_admin, self._password_check)
         with self._uow_factory() as uow:
             if uow.users.count() > 0:
                 return False

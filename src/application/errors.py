@@ -85,7 +85,7 @@ class InvalidCredentials(ApplicationError):
 
 class TooManyLoginAttempts(ApplicationError):
     def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(f"too many failed logins for this email; try again in {retry_after_seconds} s")
+        super().__init__(f"too many failed logins from this client; try again in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
 
 
@@ -104,6 +104,16 @@ class LastActiveAdmin(ApplicationError):
         super().__init__(
             "the last active admin cannot be removed, demoted or deactivated; make another admin first"
         )
+
+
+class ImportLineRefused(ApplicationError):
+    """A line of an uploaded file is past the bounds any real file keeps (its length, its fields):
+    the file is refused before more of it is read."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line} {message}")
+        self.line = line
+        self.message = message
 
 
 class MalformedImportFile(ApplicationError):

@@ -1,5 +1,5 @@
-"""Large imports as jobs: the file is stored, a worker imports it later, and anyone with the
-job's id can follow its progress (rows done) and read its final report."""
+"""Large imports as jobs: the file is stored, a worker imports it later, and the user who uploaded
+it (or an admin) follows its progress (rows done) and reads its final report."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from enum import StrEnum
 from src.application.changes import SYSTEM, Actor, ActorProvider
 from src.application.errors import ApplicationError
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRejected, ImportReport, ImportRow
+from src.application.results import UserResult
 from src.domain.errors import DomainError
+from src.domain.users import Permission
 
 
 class JobStatus(StrEnum):
@@ -31,6 +33,7 @@ class ImportJob:
     attempts: int = 0
     report: ImportReport | None = None  # once done: what was (or, rejected, would have been) stored
     error: str | None = None  # why it failed
+    owner_id: int | None = None  # who uploaded it (None: a job from before jobs had owners)
     requested_by: Actor = SYSTEM  # who sent the file: the numbers' creations are theirs
 
 
@@ -45,7 +48,9 @@ class ImportJobStore(abc.ABC):
     transaction of its own, so that progress is seen while the import's own transaction runs."""
 
     @abc.abstractmethod
-    def create(self, mode: ImportMode, chunks: Iterable[bytes], requested_by: Actor = SYSTEM) -> ImportJob:
+    def create(
+        self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int, requested_by: Actor = SYSTEM
+    ) -> ImportJob:
         """Store the file (chunk by chunk, never whole in memory) and a queued job, together."""
 
     @abc.abstractmethod
@@ -79,8 +84,8 @@ class StartImportJob:
         self._enqueue = enqueue
         self._actor = actor
 
-    def __call__(self, chunks: Iterable[bytes], mode: ImportMode) -> ImportJob:
-        job = self._store.create(mode, chunks, self._actor())
+    def __call__(self, chunks: Iterable[bytes], mode: ImportMode, owner_id: int) -> ImportJob:
+        job = self._store.create(mode, chunks, owner_id, self._actor())
         try:
             self._enqueue(job.id)
         except Exception:
@@ -93,9 +98,11 @@ class GetImportJob:
     def __init__(self, store: ImportJobStore) -> None:
         self._store = store
 
-    def __call__(self, job_id: int) -> ImportJob:
+    def __call__(self, job_id: int, caller: UserResult) -> ImportJob:
+        """The job, to the user who uploaded it or an admin. To anyone else it does not exist: a
+        report echoes rows of the file, and job ids are sequential, so easy to guess."""
         job = self._store.get(job_id)
-        if job is None:
+        if job is None or not (job.owner_id == caller.id or caller.role.may(Permission.MANAGE_USERS)):
             raise ImportJobNotFound(job_id)
         return job
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import NamedTuple, Self
@@ -114,8 +115,8 @@ class ChangeRepository(abc.ABC):
 
 class IdempotencyRepository(abc.ABC):
     @abc.abstractmethod
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
-        """The record under `key` unless it has expired."""
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
+        """The record of that user under `key` unless it has expired."""
 
     @abc.abstractmethod
     def add(self, record: IdempotencyRecord, now: datetime) -> None:
@@ -160,20 +161,45 @@ class TokenRepository(abc.ABC):
         """The token and the user it was issued to, read together: every request asks."""
 
     @abc.abstractmethod
-    def revoke_all_of(self, user_id: int, now: datetime) -> None: ...
-
-
-class LoginFailureRepository(abc.ABC):
-    """Failed logins per (lower-cased) email, kept in the store so every process sees them."""
+    def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
+        """Revoke every live token of the user but the one whose hash is `keep`."""
 
     @abc.abstractmethod
-    def record(self, email: str, at: datetime) -> None: ...
+    def purge(self, now: datetime) -> int:
+        """Delete the tokens expired or revoked by `now` (they open nothing any more); how many."""
+
+
+@dataclass(frozen=True)
+class AttemptWindow:
+    attempts: int  # in this window, the one just counted included
+    started_at: datetime
+
+
+class LoginAttemptRepository(abc.ABC):
+    """Login attempts counted per key (client address, address and account, account) in fixed
+    windows, in the store, so that every process sees them."""
 
     @abc.abstractmethod
-    def since(self, email: str, start: datetime) -> Sequence[datetime]: ...
+    def count(self, key: str, now: datetime, window: timedelta) -> AttemptWindow:
+        """Count one more attempt under `key` (a window older than `window` starts again at `now`),
+        in one atomic step: attempts made at the same moment each see their own count."""
 
     @abc.abstractmethod
-    def clear(self, email: str) -> None: ...
+    def forgive(self, key: str) -> None:
+        """Take back one attempt: it succeeded."""
+
+    @abc.abstractmethod
+    def clear(self, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def purge(self, started_before: datetime) -> int:
+        """Forget the windows started before then; how many."""
+
+
+class PasswordCheck(abc.ABC):
+    @abc.abstractmethod
+    def is_guessable(self, password: str, hints: Sequence[str]) -> bool:
+        """A common password, or one made of `hints` (the email) and patterns an attacker tries first."""
 
 
 class PasswordHasher(abc.ABC):
@@ -191,7 +217,7 @@ class UnitOfWork(abc.ABC):
     idempotency_keys: IdempotencyRepository
     users: UserRepository
     tokens: TokenRepository
-    login_failures: LoginFailureRepository
+    login_attempts: LoginAttemptRepository
     changes: ChangeRepository
 
     def __enter__(self) -> Self:

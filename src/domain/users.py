@@ -87,6 +87,8 @@ def check_password_strength(password: object) -> str:
         raise WeakPassword(
             f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long", "password"
         )
+    if password.isspace():
+        raise WeakPassword("must not be only spaces", "password")
     return password
 
 

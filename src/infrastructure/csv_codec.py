@@ -12,6 +12,7 @@ Both stream: a row at a time in, a chunk at a time out.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -21,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, cast
 
-from src.application.errors import MalformedImportFile
+from src.application.errors import ImportLineRefused, MalformedImportFile
 from src.application.import_numbers import ImportRow
 from src.application.number_fields import NumberData
 from src.application.results import NumberRecord
@@ -31,11 +32,16 @@ COLUMNS = ("value", "monthyPrice", "setupPrice", "currency")
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 READ_BUFFER_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
+# Far beyond any real row (a number, two prices, a currency) or header, and small enough that a
+# file of one endless line, or of endless fields, costs a request no memory to speak of.
+MAX_LINE_BYTES = 16 * 1024
+MAX_FIELDS_PER_ROW = 64
 
 
 def read_number_rows(body: IO[bytes] | io.RawIOBase) -> NumberRows:
     """The rows of the file; iterating raises DomainError (field "header") when it has no usable
-    header and MalformedImportFile when it is not UTF-8 CSV text."""
+    header, ImportLineRefused for a line past the bounds, and MalformedImportFile when it is not
+    UTF-8 CSV text."""
     return NumberRows(body)
 
 
@@ -48,10 +54,9 @@ class NumberRows:
         self.notes: list[str] = []
 
     def __iter__(self) -> Iterator[ImportRow]:
-        raw = cast(io.RawIOBase, self._body)  # anything with readinto: a request stream, a file, BytesIO
-        text = io.TextIOWrapper(io.BufferedReader(raw, READ_BUFFER_BYTES), encoding="utf-8-sig", newline="")
+        text = utf8_lines(bounded_lines(cast(IO[bytes], self._body)))
         try:
-            header_line = text.readline()
+            header_line = next(text, "")
             delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
             reader = csv.reader(itertools.chain([header_line], text), delimiter=delimiter, strict=True)
             header = next(reader, [])
@@ -62,6 +67,8 @@ class NumberRows:
             price = _decimal_comma_to_dot if delimiter == ";" else str.strip
             width = len(header)
             for fields in reader:
+                if len(fields) > MAX_FIELDS_PER_ROW:
+                    raise ImportLineRefused(reader.line_num, f"has more than {MAX_FIELDS_PER_ROW} fields")
                 if len(fields) == width:
                     value, monthly_price, setup_price, currency = in_our_order(fields)
                     data = NumberData(
@@ -73,9 +80,7 @@ class NumberRows:
                         reader.line_num, error=f"has {len(fields)} fields; the header names {width}"
                     )
         except UnicodeDecodeError as error:
-            raise MalformedImportFile(
-                f"the file is not UTF-8 text: {error.reason} at byte {error.start}"
-            ) from None
+            raise MalformedImportFile(f"the file is not UTF-8 text: {error.reason}") from None
         except csv.Error as error:
             raise MalformedImportFile(f"the file is not valid CSV: {error}") from None
 
@@ -115,6 +120,54 @@ def column_positions(header: list[str]) -> tuple[list[int], list[str]]:
 def _decimal_comma_to_dot(text: str) -> str:
     text = text.strip()
     return text.replace(",", ".", 1) if _DECIMAL_COMMA.fullmatch(text) else text
+
+
+def bounded_lines(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of a binary stream, each with its line break (\\n, \\r\\n or \\r, as CSV allows),
+    read a buffer at a time. A line longer than `max_line_bytes` is refused (ImportLineRefused) as
+    soon as that much of it has been read: memory holds a buffer and a line, whatever the file."""
+    longest = max_line_bytes + 2  # and its line break
+    pending = b""
+    counted = 0
+    while chunk := stream.read(READ_BUFFER_BYTES):
+        # The last piece may be cut short (or be a \\r whose \\n comes next): it waits for more.
+        *lines, pending = (pending + chunk).splitlines(keepends=True)
+        if lines and max(map(len, lines)) > longest:
+            first_long = next(index for index, line in enumerate(lines) if len(line) > longest)
+            raise _too_long(counted + 1 + first_long, max_line_bytes)
+        counted += len(lines)
+        yield from lines
+        if len(pending) > longest:
+            raise _too_long(counted + 1, max_line_bytes)
+    if pending:
+        yield pending
+
+
+def checked_head(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> bytes:
+    """The start of a file about to be stored for later: refused at once (ImportLineRefused) when
+    its first line alone is past the bound, as the import would refuse it anyway. Read it before
+    the rest, which follows on from it."""
+    head = b""
+    while len(head) < max_line_bytes + 2 and (more := stream.read(max_line_bytes + 2 - len(head))):
+        head += more
+    if len(head) == max_line_bytes + 2 and b"\n" not in head and b"\r" not in head:
+        raise _too_long(1, max_line_bytes)
+    return head
+
+
+def utf8_lines(lines: Iterable[bytes]) -> Iterator[str]:
+    """Bytes lines as text, a BOM at the start dropped; UnicodeDecodeError on what is not UTF-8.
+    Line by line is exact: a line break never falls inside a UTF-8 character."""
+    iterator = iter(lines)
+    first = next(iterator, None)
+    if first is None:
+        return
+    yield first.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    yield from map(bytes.decode, iterator)
+
+
+def _too_long(line: int, max_line_bytes: int) -> ImportLineRefused:
+    return ImportLineRefused(line, f"is longer than {max_line_bytes} bytes: is this a CSV file of numbers?")
 
 
 def write_number_rows(records: Iterable[NumberRecord], symbol: Callable[[str], str]) -> Iterator[str]:

@@ -34,6 +34,8 @@ def create_database_engine(url: str, *, autocommit: bool = False) -> Engine:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     engine = create_engine(
         url,
+        # Errors never carry the statement's values (password hashes, emails) into a log line.
+        hide_parameters=True,
         # Without psycopg2 (no socket to look at), the classic ping: one round trip per checkout.
         pool_pre_ping=not psycopg2,
         pool_timeout=POOL_TIMEOUT_SECONDS,
@@ -64,7 +66,9 @@ def _create_sqlite_engine(url: str, isolation: dict[str, Any]) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **isolation)
+    engine = create_engine(
+        url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **isolation
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

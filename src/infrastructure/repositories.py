@@ -4,7 +4,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -48,10 +49,11 @@ from src.application.number_listing import Count, Listing, NumberFilter, Positio
 from src.application.ports import (
     ALL_BY_ID,
     NO_FILTER,
+    AttemptWindow,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
-    LoginFailureRepository,
+    LoginAttemptRepository,
     NewNumber,
     NumberRepository,
     TokenRepository,
@@ -68,7 +70,7 @@ from src.infrastructure.tables import (
     access_tokens,
     changes,
     idempotency_keys,
-    login_failures,
+    login_attempts,
     numbers,
     users,
 )
@@ -386,9 +388,11 @@ class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
         live = select(IdempotencyRecord).where(
-            idempotency_keys.c.key == key, idempotency_keys.c.expires_at > now
+            idempotency_keys.c.owner_id == owner_id,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.expires_at > now,
         )
         return self._session.scalars(live).one_or_none()
 
@@ -468,29 +472,67 @@ class SqlAlchemyTokenRepository(TokenRepository):
         token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
         return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
 
-    def revoke_all_of(self, user_id: int, now: datetime) -> None:
+    def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
         self._session.execute(
             update(access_tokens)
-            .where(access_tokens.c.user_id == user_id, access_tokens.c.revoked_at.is_(None))
+            .where(
+                access_tokens.c.user_id == user_id,
+                access_tokens.c.revoked_at.is_(None),
+                access_tokens.c.token_hash != (keep or ""),
+            )
             .values(revoked_at=now)
         )
 
+    def purge(self, now: datetime) -> int:
+        result = self._session.execute(
+            delete(access_tokens).where(
+                or_(access_tokens.c.expires_at <= now, access_tokens.c.revoked_at.is_not(None))
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
-class SqlAlchemyLoginFailureRepository(LoginFailureRepository):
+
+class SqlAlchemyLoginAttemptRepository(LoginAttemptRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record(self, email: str, at: datetime) -> None:
-        self._session.execute(insert(login_failures).values(email=email, failed_at=at))
-
-    def since(self, email: str, start: datetime) -> Sequence[datetime]:
-        recent = select(login_failures.c.failed_at).where(
-            login_failures.c.email == email, login_failures.c.failed_at > start
+    def count(self, key: str, now: datetime, window: timedelta) -> AttemptWindow:
+        # INSERT ... ON CONFLICT DO UPDATE ... RETURNING (PostgreSQL, SQLite >= 3.35): the row is
+        # locked from the increment to the commit, so concurrent attempts queue and count in turn.
+        insert_row = (postgresql_insert if self._dialect() == "postgresql" else sqlite_insert)(login_attempts)
+        expired = login_attempts.c.window_started_at <= now - window
+        statement = (
+            insert_row.values(key=key, window_started_at=now, attempts=1)
+            .on_conflict_do_update(
+                index_elements=[login_attempts.c.key],
+                set_={
+                    "attempts": case((expired, 1), else_=login_attempts.c.attempts + 1),
+                    "window_started_at": case((expired, now), else_=login_attempts.c.window_started_at),
+                },
+            )
+            .returning(login_attempts.c.attempts, login_attempts.c.window_started_at)
         )
-        return self._session.scalars(recent).all()
+        attempts, started_at = self._session.execute(statement).one()
+        return AttemptWindow(attempts, started_at)
 
-    def clear(self, email: str) -> None:
-        self._session.execute(delete(login_failures).where(login_failures.c.email == email))
+    def forgive(self, key: str) -> None:
+        self._session.execute(
+            update(login_attempts)
+            .where(login_attempts.c.key == key, login_attempts.c.attempts > 0)
+            .values(attempts=login_attempts.c.attempts - 1)
+        )
+
+    def clear(self, key: str) -> None:
+        self._session.execute(delete(login_attempts).where(login_attempts.c.key == key))
+
+    def purge(self, started_before: datetime) -> int:
+        result = self._session.execute(
+            delete(login_attempts).where(login_attempts.c.window_started_at < started_before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
 
 
 class SqlAlchemyChangeRepository(ChangeRepository):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'number_inventory.sqlite3'}"
 DEFAULT_CURRENCIES = "U$=USD,R$=BRL,€=EUR"
-DEFAULT_CURSOR_KEY = "number-inventory-cursors"
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -37,9 +38,16 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     # How many reverse proxies in front set X-Forwarded-* (nginx in deploy/: 1). 0 ignores them.
     trust_proxy_headers: int = 0
-    # Signs the keyset cursors of GET /numbers so that a client cannot forge one (a cursor only says
-    # where a listing resumes, so it grants nothing; still, set your own in production).
-    secret_key: str = field(default=DEFAULT_CURSOR_KEY, repr=False)
+    # Signs the keyset cursors of GET /numbers so that a client cannot forge one. From the
+    # environment it is required (None when unset: the app refuses to start, unless DEVELOPMENT=1,
+    # when it makes one up); built in code, each Settings gets a random one.
+    secret_key: str | None = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # The host names clients may address (Host, or X-Forwarded-Host behind nginx); any other is a
+    # 400, so that Location and Link never point at a host an attacker chose. ".example.com" also
+    # allows its subdomains. The default is a developer's machine; production names its own.
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    # A developer's machine (`make run`, the development compose file): a missing SECRET_KEY is made up.
+    development: bool = False
     # CSV imports: their own body limit (other bodies keep MAX_BODY_BYTES).
     max_import_bytes: int = 200 * 1024 * 1024
     import_batch_size: int = 20_000
@@ -75,6 +83,8 @@ class Settings:
             raise SettingsError("CHANGES_RETENTION_DAYS must be 0 (keep everything) or a number of days")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if not self.allowed_hosts or any(not host or "/" in host for host in self.allowed_hosts):
+            raise SettingsError("ALLOWED_HOSTS must be host names such as api.example.com,.example.com")
         if self.trust_proxy_headers < 0:
             raise SettingsError("TRUST_PROXY_HEADERS must be 0 (no proxy) or the number of proxies in front")
 
@@ -90,7 +100,7 @@ class Settings:
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
             log_level=(env.get("LOG_LEVEL") or defaults.log_level).upper(),
             log_format=(env.get("LOG_FORMAT") or defaults.log_format).lower(),
-            debug=(env.get("FLASK_DEBUG") or "").lower() in ("1", "true", "yes"),
+            debug=_flag(env, "FLASK_DEBUG"),
             idempotency_ttl_seconds=_integer(
                 env, "IDEMPOTENCY_TTL_SECONDS", defaults.idempotency_ttl_seconds
             ),
@@ -98,7 +108,8 @@ class Settings:
             password_hash_method=env.get("PASSWORD_HASH_METHOD") or defaults.password_hash_method,
             admin_email=env.get("ADMIN_EMAIL") or None,
             admin_password=env.get("ADMIN_PASSWORD") or None,
-            secret_key=env.get("SECRET_KEY") or defaults.secret_key,
+            secret_key=env.get("SECRET_KEY") or None,
+            development=_flag(env, "DEVELOPMENT"),
             max_import_bytes=_integer(env, "MAX_IMPORT_BYTES", defaults.max_import_bytes),
             import_batch_size=_integer(env, "IMPORT_BATCH_SIZE", defaults.import_batch_size),
             max_reported_import_errors=_integer(
@@ -113,6 +124,10 @@ class Settings:
                 if origin.strip()
             ),
             trust_proxy_headers=_integer(env, "TRUST_PROXY_HEADERS", defaults.trust_proxy_headers),
+            allowed_hosts=tuple(
+                host.strip().lower() for host in (env.get("ALLOWED_HOSTS") or "").split(",") if host.strip()
+            )
+            or defaults.allowed_hosts,
             changes_retention_days=_integer(env, "CHANGES_RETENTION_DAYS", defaults.changes_retention_days),
         )
 
@@ -126,6 +141,10 @@ def parse_currencies(text: str) -> dict[str, str]:
             raise SettingsError(f"CURRENCIES must read like {DEFAULT_CURRENCIES!r}, not {text!r}")
         pairs[symbol.strip()] = code.strip().upper()
     return pairs
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return (env.get(name) or "").lower() in ("1", "true", "yes")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

@@ -78,10 +78,12 @@ numbers = Table(
     Index("ix_numbers_e164_trgm", "e164", postgresql_using="gin", postgresql_ops={"e164": "gin_trgm_ops"}),
 )
 
-# The first outcome of each create sent with an Idempotency-Key, until it expires.
+# The first outcome of each create sent with an Idempotency-Key, until it expires; a key is the
+# user's own (the same key from another user is another key).
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
     Column("outcome", NumberResultJson(), nullable=False),
@@ -111,13 +113,14 @@ access_tokens = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
-login_failures = Table(
-    "login_failures",
+# Login attempts per key (a digest of the client address, of address and account, or of the
+# account): a counter per fixed window, raised in one atomic statement (src/application/issue_token.py).
+login_attempts = Table(
+    "login_attempts",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("email", String(254), nullable=False),
-    Column("failed_at", UtcDateTime(), nullable=False),
-    Index("ix_login_failures_email_failed_at", "email", "failed_at"),
+    Column("key", String(64), primary_key=True),
+    Column("window_started_at", UtcDateTime(), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
 )
 
 # Large imports run as jobs (src/application/import_jobs.py): the job's state, and the uploaded
@@ -135,6 +138,8 @@ import_jobs = Table(
     Column("error", Text, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Who uploaded it: only they (and admins) see the job. None for jobs older than owners.
+    Column("owner_id", Integer, nullable=True),
     # Who sent the file, for the change history of the numbers a worker creates from it.
     Column("requested_by_id", Integer, nullable=True),
     Column("requested_by_email", String(254), nullable=True),

@@ -11,7 +11,7 @@ from src.application.ports import UnitOfWork
 from src.infrastructure.repositories import (
     SqlAlchemyChangeRepository,
     SqlAlchemyIdempotencyRepository,
-    SqlAlchemyLoginFailureRepository,
+    SqlAlchemyLoginAttemptRepository,
     SqlAlchemyNumberRepository,
     SqlAlchemyTokenRepository,
     SqlAlchemyUserRepository,
@@ -31,7 +31,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
         self.users = SqlAlchemyUserRepository(self.session)
         self.tokens = SqlAlchemyTokenRepository(self.session)
-        self.login_failures = SqlAlchemyLoginFailureRepository(self.session)
+        self.login_attempts = SqlAlchemyLoginAttemptRepository(self.session)
         self.changes = SqlAlchemyChangeRepository(self.session)
         return super().__enter__()
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
 from src.application.authorize_request import AuthorizeRequest
 from src.application.bulk_change import BulkChange
+from src.application.change_password import ChangePassword
 from src.application.changes import History
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
@@ -27,6 +29,7 @@ from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
 from src.application.ports import UnitOfWork
+from src.application.purge_stale_records import PurgeStaleRecords
 from src.application.replace_number import ReplaceNumber
 from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
@@ -38,8 +41,9 @@ from src.infrastructure.import_job_store import SqlAlchemyImportJobStore
 from src.infrastructure.job_queue import enqueuer
 from src.infrastructure.logging import configure_logging
 from src.infrastructure.orm import start_mappers
+from src.infrastructure.password_check import ZxcvbnPasswordCheck
 from src.infrastructure.passwords import WerkzeugPasswordHasher
-from src.infrastructure.settings import Settings
+from src.infrastructure.settings import Settings, SettingsError
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.access_log import register_access_log
 from src.web.auth import current_actor, register_authorization
@@ -58,7 +62,12 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, DEBUG=settings.debug)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        DEBUG=settings.debug,
+        # Flask answers any other Host (after ProxyFix: X-Forwarded-Host) with a 400.
+        TRUSTED_HOSTS=list(settings.allowed_hosts),
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # documents keep their order (NumberOut's keys)
     configure_logging(settings.log_level, settings.log_format, RequestIdFilter())
     app.extensions[EXTENSION_KEY] = build_inventory(settings)
@@ -70,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     create_first_admin(app.extensions[EXTENSION_KEY], settings)
+    purge_on_sqlite(app.extensions[EXTENSION_KEY])
     trust_proxy_headers(app, settings.trust_proxy_headers)
     return app
 
@@ -85,6 +95,20 @@ def create_first_admin(served: Inventory, settings: Settings) -> None:
         logger.warning("the database is not reachable yet: the first admin was not created")
 
 
+def purge_on_sqlite(served: Inventory) -> None:
+    """SQLite runs no job queue, so stale tokens and login windows are purged at each start (and by
+    `flask purge`); on PostgreSQL a periodic job of the workers does it."""
+    if served.engine.dialect.name != "sqlite":
+        return
+    try:
+        purged = served.purge_stale_records()
+        logger.info(
+            "purged %s tokens and %s login-attempt windows", purged.tokens, purged.login_attempt_windows
+        )
+    except StorageUnavailable:
+        logger.warning("the database is not reachable yet: nothing was purged")
+
+
 def build_inventory(settings: Settings) -> Inventory:
     start_mappers()
     engine = create_database_engine(settings.database_url)
@@ -95,6 +119,7 @@ def build_inventory(settings: Settings) -> Inventory:
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
     history = History(utc_now, current_actor)
+    password_check = ZxcvbnPasswordCheck()
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
@@ -123,7 +148,7 @@ def build_inventory(settings: Settings) -> Inventory:
         currencies=currencies,
         engine=engine,
         read_engine=read_engine,
-        cursors=CursorCodec(settings.secret_key),
+        cursors=CursorCodec(cursor_key(settings)),
         create_number=CreateNumber(
             uow,
             currencies,
@@ -151,13 +176,31 @@ def build_inventory(settings: Settings) -> Inventory:
         authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
-        create_user=CreateUser(uow, hasher, history),
+        change_password=ChangePassword(uow, hasher, password_check, utc_now),
+        purge_stale_records=PurgeStaleRecords(uow, utc_now),
+        create_user=CreateUser(uow, hasher, password_check, history),
         list_users=ListUsers(read_uow),
         get_user=GetUser(read_uow),
         update_user=UpdateUser(uow, utc_now, history),
         delete_user=DeleteUser(uow, history),
-        ensure_first_admin=EnsureFirstAdmin(uow, hasher, history),
+        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check, history),
     )
+
+
+def cursor_key(settings: Settings) -> str:
+    """SECRET_KEY, which production must set: a default would be public, and cursors forgeable."""
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.development:
+        raise SettingsError(
+            "SECRET_KEY is not set: give it a long random value (on a developer's machine, "
+            "DEVELOPMENT=1 makes one up for each start)"
+        )
+    logger.warning(
+        "SECRET_KEY is not set: made up a random one for this process (DEVELOPMENT=1); "
+        "keyset cursors will not survive a restart"
+    )
+    return secrets.token_urlsafe(32)
 
 
 def utc_now() -> datetime:

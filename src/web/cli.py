@@ -48,9 +48,21 @@ def worker_command(concurrency: int, heartbeat_file: Path) -> None:
         raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
     retention_days = served.settings.changes_retention_days
     app = worker_app(
-        served.settings.database_url, served.run_import_job, lambda: served.prune_changes(retention_days)
+        served.settings.database_url,
+        served.run_import_job,
+        served.purge_stale_records,
+        lambda: served.prune_changes(retention_days),
     )
     asyncio.run(run_worker(app, concurrency, heartbeat_file))
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete expired and revoked tokens and ended login-attempt windows. On PostgreSQL the workers
+    do it every quarter of an hour; on SQLite the app does it when it starts, or run this."""
+    purged = inventory().purge_stale_records()
+    click.echo(f"purged {purged.tokens} tokens and {purged.login_attempt_windows} login-attempt windows")
 
 
 @click.group("users")
@@ -86,4 +98,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(prune_changes_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(purge_command)
     app.cli.add_command(users_group)

@@ -41,11 +41,12 @@ class IdempotencyHeader(BaseModel):
     key: str = Field(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
 
 
-def idempotency_key(body: dict[str, object]) -> IdempotencyKey | None:
-    """The request's Idempotency-Key with a fingerprint of its body; 422 on a malformed key."""
+def idempotency_key(owner_id: int, body: dict[str, object]) -> IdempotencyKey | None:
+    """The request's Idempotency-Key, the caller's own, with a fingerprint of its body; 422 on a
+    malformed key."""
     raw = request.headers.get("Idempotency-Key")
     if raw is None:
         return None
     header = IdempotencyHeader.model_validate({"Idempotency-Key": raw})
     canonical = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
-    return IdempotencyKey(header.key, hashlib.sha256(canonical.encode()).hexdigest())
+    return IdempotencyKey(owner_id, header.key, hashlib.sha256(canonical.encode()).hexdigest())

@@ -17,6 +17,7 @@ from src.application.bulk_change import CountMismatch
 from src.application.errors import (
     Forbidden,
     IdempotencyKeyReused,
+    ImportLineRefused,
     InvalidCredentials,
     LastActiveAdmin,
     MalformedImportFile,
@@ -52,6 +53,9 @@ _PYDANTIC_SHOULD = re.compile(
     r"^(Input|String|Value|List|Dictionary|Object|Tuple|Set|Decimal|Date|Datetime) should "
 )
 RETRY_AFTER_SECONDS = 5
+# Enough to fix a request by; past it a problem says only how many more (a body of 50,000 unknown
+# fields would otherwise cost seconds of "did you mean" and megabytes of answer).
+MAX_PROBLEM_ERRORS = 50
 
 
 def problem(
@@ -60,16 +64,23 @@ def problem(
     *,
     kind: str | None = None,
     errors: list[FieldError] | None = None,
+    errors_omitted: int = 0,
     headers: Mapping[str, str] | None = None,
     count: int | None = None,
     expected_count: int | None = None,
 ) -> Response:
+    """A problem+json answer; of `errors`, the first MAX_PROBLEM_ERRORS, and how many more there were
+    (`errors_omitted` adds those its caller never listed)."""
+    if errors is not None and len(errors) > MAX_PROBLEM_ERRORS:
+        errors_omitted += len(errors) - MAX_PROBLEM_ERRORS
+        errors = errors[:MAX_PROBLEM_ERRORS]
     body = Problem(
         type=PROBLEM_TYPE + kind if kind else "about:blank",
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
         errors=errors,
+        errorsOmitted=errors_omitted or None,
         requestId=g.get("request_id"),
         count=count,
         expectedCount=expected_count,
@@ -103,6 +114,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InvalidCursor, _invalid_cursor)
     app.register_error_handler(ImportRejected, _import_rejected)
     app.register_error_handler(MalformedImportFile, _malformed_import_file)
+    app.register_error_handler(ImportLineRefused, _import_line_refused)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(UnicodeDecodeError, _not_utf8)
     app.register_error_handler(Exception, _unexpected)
@@ -123,8 +135,17 @@ _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
 
 def _invalid_request(error: ValidationError) -> Response:
     body = _BODIES.get(error.title)
-    errors = [_field_error(detail, body) for detail in error.errors(include_url=False)]
-    return problem(422, "the request is not valid: see errors", kind="validation-error", errors=errors)
+    # Only the errors shown get their messages ("did you mean" costs a search per field).
+    details = error.errors(include_url=False)
+    errors = [_field_error(detail, body) for detail in details[:MAX_PROBLEM_ERRORS]]
+    omitted = len(details) - len(errors)
+    return problem(
+        422,
+        "the request is not valid: see errors",
+        kind="validation-error",
+        errors=errors,
+        errors_omitted=omitted,
+    )
 
 
 def _invalid_number(error: DomainError) -> Response:
@@ -215,7 +236,14 @@ def _import_rejected(error: ImportRejected) -> Response:
     errors = [
         FieldError(field=wire_name(e.field), message=e.message, line=e.line) for e in error.report.errors
     ]
-    return problem(422, str(error), kind="import-rejected", errors=errors)
+    return problem(
+        422, str(error), kind="import-rejected", errors=errors, errors_omitted=error.report.errors_omitted
+    )
+
+
+def _import_line_refused(error: ImportLineRefused) -> Response:
+    errors = [FieldError(field="file", message=error.message, line=error.line)]
+    return problem(422, f"the file was refused: {error}", kind="import-line-refused", errors=errors)
 
 
 def _malformed_import_file(error: MalformedImportFile) -> Response:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
 from src.application.bulk_change import BulkChange
+from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -24,6 +25,7 @@ from src.application.list_changes import ListChanges, NumberHistory, PruneChange
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
+from src.application.purge_stale_records import PurgeStaleRecords
 from src.application.replace_number import ReplaceNumber
 from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
@@ -62,6 +64,8 @@ class Inventory:
     authorize_request: AuthorizeRequest
     issue_token: IssueToken
     revoke_token: RevokeToken
+    change_password: ChangePassword
+    purge_stale_records: PurgeStaleRecords
     create_user: CreateUser
     list_users: ListUsers
     get_user: GetUser

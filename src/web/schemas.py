@@ -235,6 +235,9 @@ class Problem(BaseModel):
     status: int = Field(ge=400, le=599, examples=[422])
     detail: str
     errors: list[FieldError] | None = None
+    errorsOmitted: int | None = Field(  # noqa: N815 - the frontend's camelCase
+        None, description="How many errors past the first 50 were left out of `errors`."
+    )
     requestId: str | None = Field(None, description="Quote it when reporting a problem.")  # noqa: N815
     count: int | None = Field(None, description="A refused bulk change: how many numbers match now.")
     expectedCount: int | None = Field(None, description="A refused bulk change: the count it was sent.")  # noqa: N815
@@ -250,6 +253,16 @@ class TokenRequest(BaseModel):
     email: StrictStr = Field(examples=["admin@localhost"])
     # The local admin of `make run`: "Try it out" works as it is filled in.
     password: StrictStr = Field(repr=False, examples=["local-admin-password"])
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    currentPassword: StrictStr = Field(repr=False)  # noqa: N815 - the frontend's camelCase
+    newPassword: StrictStr = Field(  # noqa: N815
+        repr=False,
+        description="10 to 256 characters, not only spaces, not a common or easily guessed password.",
+    )
 
 
 class TokenOut(BaseModel):

@@ -74,6 +74,22 @@ def test_production_runs_no_debug_and_trusts_exactly_one_proxy() -> None:
     assert app.get("entrypoint") is None
 
 
+def test_only_nginx_shares_a_network_with_the_app_servers_uwsgi_socket() -> None:
+    prod = services("docker-compose.prod.yml")
+    networks = {name: set(service["networks"]) for name, service in prod.items()}
+    assert networks == {"nginx": {"edge"}, "app": {"edge", "data"}, "worker": {"data"}, "db": {"data"}}
+    assert prod["app"]["environment"]["ALLOWED_HOSTS"]
+
+
+def test_development_reloads_but_runs_no_debugger_console() -> None:
+    app = services("docker-compose.yml")["app"]
+    assert app["environment"]["FLASK_DEBUG"] == "1"  # the reloader
+    assert "--no-debugger" in app["command"]
+    assert app["environment"]["DEVELOPMENT"] == "1"  # a made-up SECRET_KEY, said so in the log
+    assert all(port.get("host_ip") == "127.0.0.1" for port in app["ports"])
+    assert "SECRET_KEY" not in app["environment"]
+
+
 def test_production_runs_no_process_as_root() -> None:
     prod = services("docker-compose.prod.yml")
     assert prod["db"]["user"] == "postgres"

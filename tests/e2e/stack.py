@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 40  # above uwsgi.ini's worker-reload-mercy: a graceful stop may take that long
 _PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # The first admin, made by the app servers from ADMIN_EMAIL/ADMIN_PASSWORD as in a container.
+SUITE_SECRET_KEY = secrets.token_urlsafe(32)
 ADMIN_EMAIL = "admin@e2e.example"
 ADMIN_PASSWORD = "e2e-admin-password"
 # Imports over this run as jobs in the stack: the Postman collection sends one just over it, while
@@ -127,6 +130,8 @@ class AppServer(Process):
             "DATABASE_URL": database_url,
             "DATABASE_WAIT_SECONDS": "20",
             "TRUST_PROXY_HEADERS": "1",
+            # One key for every app server and worker: a cursor signed by one is read by another.
+            "SECRET_KEY": SUITE_SECRET_KEY,
             "ADMIN_EMAIL": ADMIN_EMAIL,
             "ADMIN_PASSWORD": ADMIN_PASSWORD,
             "UWSGI_SOCKET": f"127.0.0.1:{self.socket_port}",
@@ -181,10 +186,34 @@ class AppServer(Process):
         return found[0]
 
 
+# The suite sends hundreds of requests and dozens of logins from one address within seconds: limits
+# it cannot reach, except where a test asks for production's (PRODUCTION_LIMITS).
+TEST_LIMITS = {
+    "LOGIN_RATE": "6000r/m",
+    "LOGIN_BURST": "1000",
+    "REQUEST_RATE": "10000r/s",
+    "REQUEST_BURST": "10000",
+    "CONNECTIONS_PER_CLIENT": "1000",
+}
+PRODUCTION_LIMITS = {  # docker-compose.prod.yml's defaults
+    "LOGIN_RATE": "10r/m",
+    "LOGIN_BURST": "5",
+    "REQUEST_RATE": "50r/s",
+    "REQUEST_BURST": "100",
+    "CONNECTIONS_PER_CLIENT": "50",
+}
+
+
 class Nginx(Process):
     """nginx with the deploy/ template rendered for this machine, running in the foreground."""
 
-    def __init__(self, workdir: Path, app_servers: list[AppServer], max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        app_servers: list[AppServer],
+        max_body_bytes: int,
+        template_values: Mapping[str, str] = TEST_LIMITS,
+    ) -> None:
         # As root nginx's workers switch to an unprivileged user, which must reach the temp
         # directories nginx creates under its prefix (a request body over 16 KB is buffered there),
         # and pytest's base temp directory is root's alone: the prefix goes to the system's.
@@ -195,15 +224,23 @@ class Nginx(Process):
         )
         super().__init__("nginx", workdir / f"{self.prefix.name}.log")
         self.port = free_port()
+        self.tls_port = free_port()
+        certificate, key = self_signed_certificate(self.prefix)
         self.config = self.prefix / "nginx.conf"
         self.config.write_text(
             render_nginx_template(
                 NGINX_TEMPLATE.read_text(),
                 {
                     "NGINX_LISTEN": f"127.0.0.1:{self.port}",
+                    "NGINX_TLS_LISTEN": f"127.0.0.1:{self.tls_port}",
+                    "TLS_CERTIFICATE": str(certificate),
+                    "TLS_CERTIFICATE_KEY": str(key),
+                    "PUBLIC_HTTPS_PORT": str(self.tls_port),
+                    "HTTP_TO_HTTPS": "off",
                     "APP_SERVERS": " ".join(f"server {server.socket_address};" for server in app_servers),
                     "MAX_BODY_BYTES": str(max_body_bytes),
                     "MAX_IMPORT_BYTES": str(Settings().max_import_bytes),  # the app servers' default
+                    **template_values,
                 },
             )
         )
@@ -214,6 +251,10 @@ class Nginx(Process):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
 
     def command(self, *extra: str) -> list[str]:
         nginx = require_program("nginx", "install it (Debian: apt-get install nginx; .ci/run does it)")
@@ -250,6 +291,22 @@ class Nginx(Process):
                 shutil.rmtree(self.prefix, ignore_errors=True)
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 and localhost (what a real one replaces: docs/security.md)."""
+    certificate, key = directory / "tls.crt", directory / "tls.key"
+    openssl = require_program("openssl", "install it (Debian: apt-get install openssl)")
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", str(key), "-out", str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return certificate, key
+
+
 def render_nginx_template(template: str, values: Mapping[str, str]) -> str:
     """Fill the template's placeholders as the nginx image's envsubst step does; a placeholder
     with no value is an error here rather than an empty directive."""
@@ -278,6 +335,17 @@ def wait_for_http(url: str, process: Process, timeout: float = START_TIMEOUT_SEC
     raise process.failure(f"did not answer {url} within {timeout} s")
 
 
+# The suite's nginx serves a certificate made for the run (self_signed_certificate): trusted as is.
+SUITE_TLS = ssl.create_default_context()
+SUITE_TLS.check_hostname = False
+SUITE_TLS.verify_mode = ssl.CERT_NONE
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -291,16 +359,20 @@ def call(
     body: object = None,
     headers: Mapping[str, str] | None = None,
     token: str | None = None,
+    follow_redirects: bool = True,
 ) -> Reply:
     """One HTTP request, with a bearer token when given; an error status is a Reply too, not an
-    exception."""
+    exception. HTTPS trusts the suite's own throwaway certificates."""
     data = None if body is None else json.dumps(body).encode()
     sent = {"Content-Type": "application/json"} if data is not None else {}
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers={**sent, **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPSHandler(context=SUITE_TLS)]
+        if not follow_redirects:
+            handlers.append(_NoRedirects())
+        with urllib.request.build_opener(*handlers).open(request, timeout=15) as response:
             raw, status, got = response.read(), response.status, response.headers
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers

@@ -86,6 +86,18 @@ def test_every_operation_has_a_curl_script_that_works(
         ).strip()
     }
 
+    second_device = {
+        "TOKEN": scripts.output(
+            "token.sh", "curl-supervisor@e2e.example", env={"PASSWORD": "curl-pass-1234"}
+        ).strip()
+    }
+    changed = scripts.run(
+        "password.sh",
+        env={**supervisor, "PASSWORD": "curl-pass-1234", "NEW_PASSWORD": "curl-pass-5678-renewed"},
+    )
+    assert changed.status == 204
+    assert scripts.run("me.sh", env=second_device).status == 401  # every other token is revoked
+
     created = scripts.run("create.sh", env={**supervisor, "IDEMPOTENCY_KEY": "curl-create-1"})
     assert (created.exit_code, created.status) == (0, 201)
     number_id = str(created.body["id"])  # type: ignore[index]

@@ -237,7 +237,7 @@ def test_no_password_or_token_is_stored_in_clear(
     with engine.connect() as connection:
         rows = [
             str(row)
-            for table in ("users", "access_tokens", "login_failures")
+            for table in ("users", "access_tokens", "login_attempts")
             for row in connection.execute(text(f"SELECT * FROM {table}"))
         ]
     assert rows

@@ -70,7 +70,9 @@ def test_the_setting_is_the_commands_default(database_url: str) -> None:
 
 def test_workers_prune_daily() -> None:
     pruned: list[int] = []
-    app = build_job_app(testing.InMemoryConnector(), lambda job_id: None, lambda: pruned.append(1) or 1)
+    app = build_job_app(
+        testing.InMemoryConnector(), lambda job_id: None, prune_changes=lambda: pruned.append(1) or 1
+    )
     assert (PRUNE_CHANGES_TASK, "daily") in app.periodic_registry.periodic_tasks
     app.tasks[PRUNE_CHANGES_TASK](timestamp=0)
     assert pruned == [1]

@@ -19,7 +19,7 @@ from src.infrastructure.database import create_session_factory
 from src.infrastructure.orm import start_mappers
 from src.infrastructure.tables import numbers
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
-from tests.conftest import at_once, client_as
+from tests.conftest import at_once, client_as, token_for
 from tests.factories import NumberFactory
 from tests.integration.conftest import only_postgresql
 
@@ -181,9 +181,9 @@ def test_a_malformed_idempotency_key_is_422(client: FlaskClient, key: str) -> No
 
 @only_postgresql
 def test_simultaneous_retries_with_one_key_create_one_number(app: Flask, engine: Engine) -> None:
-    responses = race(
-        app, 6, lambda racer: racer.post(NUMBERS, json=EXAMPLE, headers={"Idempotency-Key": "k"})
-    )
+    # Retries of one client's request: one user, one token, six threads.
+    headers = {"Idempotency-Key": "k", "Authorization": f"Bearer {token_for(app, 'supervisor')}"}
+    responses = at_once([lambda: app.test_client().post(NUMBERS, json=EXAMPLE, headers=headers)] * 6)
     assert {r.status_code for r in responses} == {201}
     assert len({r.data for r in responses}) == 1
     with engine.connect() as connection:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword, PasswordChange
 from src.application.create_user import CreateUser, NewUser
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
@@ -19,11 +20,12 @@ from src.application.errors import (
     UserAlreadyExists,
 )
 from src.application.issue_token import Credentials, IssueToken
+from src.application.purge_stale_records import Purged, PurgeStaleRecords
 from src.application.revoke_token import RevokeToken
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import InvalidFields
 from src.domain.users import EmailAddress, Permission, Role
-from tests.fakes import FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
 TTL = timedelta(hours=12)
@@ -53,13 +55,18 @@ def hasher() -> FakePasswordHasher:
 
 
 def add_user(uow: FakeUnitOfWork, hasher: FakePasswordHasher, email: str, role: str) -> int:
-    return CreateUser(uow, hasher)(NewUser(email, PASSWORD, role)).id
+    return CreateUser(uow, hasher, FakePasswordCheck())(NewUser(email, PASSWORD, role)).id
 
 
 def log_in(
-    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, email: str, password: str = PASSWORD
+    uow: FakeUnitOfWork,
+    hasher: FakePasswordHasher,
+    clock: FakeClock,
+    email: str,
+    password: str = PASSWORD,
+    client: str = "192.0.2.1",
 ) -> str:
-    return IssueToken(uow, hasher, clock, TTL)(Credentials(email, password)).token
+    return IssueToken(uow, hasher, clock, TTL)(Credentials(email, password, client)).token
 
 
 @pytest.mark.parametrize(
@@ -83,12 +90,14 @@ def test_emails_are_compared_case_insensitively() -> None:
 )
 def test_rejects_what_is_not_an_email(email: str) -> None:
     with pytest.raises(InvalidFields):
-        CreateUser(FakeUnitOfWork(), FakePasswordHasher())(NewUser(email, PASSWORD, "viewer"))
+        CreateUser(FakeUnitOfWork(), FakePasswordHasher(), FakePasswordCheck())(
+            NewUser(email, PASSWORD, "viewer")
+        )
 
 
 def test_a_new_user_needs_a_real_email_a_long_password_and_a_known_role(uow: FakeUnitOfWork) -> None:
     with pytest.raises(InvalidFields) as raised:
-        CreateUser(uow, FakePasswordHasher())(NewUser("nobody", "short", "owner"))
+        CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(NewUser("nobody", "short", "owner"))
     assert [error.field for error in raised.value.errors] == ["email", "password", "role"]
     assert uow.users.count() == 0
 
@@ -188,22 +197,61 @@ def test_an_unknown_email_costs_the_same_password_check(
         assert hasher.verifications == before + 1
 
 
-def test_the_sixth_failed_login_in_15_minutes_is_throttled_even_with_the_right_password(
+def test_the_sixth_login_from_one_client_at_one_account_is_throttled_for_that_client_only(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
 ) -> None:
+    add_user(uow, hasher, "ana@example.com", "admin")
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password", client="203.0.113.9")
+        clock.now += timedelta(minutes=1)
+    with pytest.raises(TooManyLoginAttempts) as raised:
+        log_in(uow, hasher, clock, "ANA@example.com", client="203.0.113.9")
+    assert raised.value.retry_after_seconds == 10 * 60  # until the window of the first attempt ends
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")  # the user, elsewhere
+    clock.now += timedelta(minutes=10)
+    assert log_in(uow, hasher, clock, "ana@example.com", client="203.0.113.9")
+
+
+def test_one_client_trying_many_accounts_is_throttled_after_forty_attempts(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for n in range(40):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, f"guess{n}@example.com", "wrong password", client="203.0.113.9")
+    with pytest.raises(TooManyLoginAttempts):
+        log_in(uow, hasher, clock, "ana@example.com", client="203.0.113.9")
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")
+
+
+def test_an_account_guessed_at_from_many_clients_refuses_those_clients_not_its_user(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    for n in range(50):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, hasher, clock, "ana@example.com", "wrong password", client=f"198.51.100.{n}")
+    with pytest.raises(TooManyLoginAttempts):  # a client that has already guessed wrong
+        log_in(uow, hasher, clock, "ana@example.com", "another guess", client="198.51.100.7")
+    assert log_in(uow, hasher, clock, "ana@example.com", client="192.0.2.1")
+
+
+def test_attempts_are_counted_before_the_password_is_checked(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    """The count is what limits concurrent guesses: an attempt refused is never checked."""
     add_user(uow, hasher, "ana@example.com", "viewer")
     for _ in range(5):
         with pytest.raises(InvalidCredentials):
             log_in(uow, hasher, clock, "ana@example.com", "wrong password")
-        clock.now += timedelta(minutes=1)
-    with pytest.raises(TooManyLoginAttempts) as raised:
-        log_in(uow, hasher, clock, "ANA@example.com")
-    assert raised.value.retry_after_seconds == 10 * 60  # until the first failure is 15 minutes old
-    clock.now += timedelta(minutes=10)
-    assert log_in(uow, hasher, clock, "ana@example.com")
+    checked = hasher.verifications
+    with pytest.raises(TooManyLoginAttempts):
+        log_in(uow, hasher, clock, "ana@example.com")
+    assert hasher.verifications == checked
 
 
-def test_a_successful_login_clears_the_failures(
+def test_a_successful_login_clears_the_clients_failures(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
 ) -> None:
     add_user(uow, hasher, "ana@example.com", "viewer")
@@ -214,6 +262,69 @@ def test_a_successful_login_clears_the_failures(
     for _ in range(5):
         with pytest.raises(InvalidCredentials):
             log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+
+
+@pytest.mark.parametrize("password", [" " * 10, "\t\n" * 6, "1234567890", "password12", "Ana@Example.com!"])
+def test_blank_common_and_guessable_passwords_are_refused(uow: FakeUnitOfWork, password: str) -> None:
+    with pytest.raises(InvalidFields) as raised:
+        CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(
+            NewUser("ana@example.com", password, "viewer")
+        )
+    assert [error.field for error in raised.value.errors] == ["password"]
+    assert uow.users.count() == 0
+
+
+def change_password(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, change: PasswordChange
+) -> None:
+    ChangePassword(uow, hasher, FakePasswordCheck(), clock)(change)
+
+
+def test_changing_ones_password_keeps_this_token_and_revokes_every_other(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "viewer")
+    this, other = log_in(uow, hasher, clock, "ana@example.com"), log_in(uow, hasher, clock, "ana@example.com")
+    change_password(uow, hasher, clock, PasswordChange(user_id, this, PASSWORD, "a new long passphrase"))
+    authorize = AuthorizeRequest(uow, clock)
+    assert authorize(this, Permission.READ_NUMBERS).id == user_id
+    with pytest.raises(Unauthenticated):
+        authorize(other, Permission.READ_NUMBERS)
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com")
+    assert log_in(uow, hasher, clock, "ana@example.com", "a new long passphrase")
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "field"),
+    [("wrong password", "a new long passphrase", "currentPassword"), (PASSWORD, "1234567890", "newPassword")],
+)
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock, current: str, new: str, field: str
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "viewer")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    with pytest.raises(InvalidFields) as raised:
+        change_password(uow, hasher, clock, PasswordChange(user_id, token, current, new))
+    assert [error.field for error in raised.value.errors] == [field]
+    assert log_in(uow, hasher, clock, "ana@example.com")  # the password is unchanged
+
+
+def test_stale_tokens_and_ended_login_windows_are_purged(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    add_user(uow, hasher, "ana@example.com", "viewer")
+    live = log_in(uow, hasher, clock, "ana@example.com")
+    RevokeToken(uow, clock)(log_in(uow, hasher, clock, "ana@example.com"))
+    with pytest.raises(InvalidCredentials):
+        log_in(uow, hasher, clock, "ana@example.com", "wrong password")
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=1, login_attempt_windows=0)
+    clock.now += timedelta(minutes=16)
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=0, login_attempt_windows=3)
+    clock.now += TTL
+    assert PurgeStaleRecords(uow, clock)() == Purged(tokens=1, login_attempt_windows=0)
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(live, Permission.READ_NUMBERS)
 
 
 @pytest.mark.parametrize("change", [UserChanges(1, role="supervisor"), UserChanges(1, active=False)])
@@ -246,7 +357,7 @@ def test_the_last_active_admin_cannot_be_deleted_but_one_of_two_can(
 def test_the_first_admin_is_made_only_on_an_empty_install(
     uow: FakeUnitOfWork, hasher: FakePasswordHasher
 ) -> None:
-    ensure = EnsureFirstAdmin(uow, hasher)
+    ensure = EnsureFirstAdmin(uow, hasher, FakePasswordCheck())
     assert ensure("root@example.com", PASSWORD) is True
     assert ensure("other@example.com", PASSWORD) is False
     assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]

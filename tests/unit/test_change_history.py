@@ -21,7 +21,7 @@ from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import Currency, CurrencyCatalog, Money
 from tests.factories import NumberFactory, nth_phone_number
-from tests.fakes import FakeImportJobStore, FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import FakeImportJobStore, FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
 from tests.unit.test_import_jobs import csv_file, read_rows
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
@@ -95,8 +95,10 @@ def test_a_refused_write_records_nothing(uow: FakeUnitOfWork) -> None:
 
 def test_user_creation_role_activation_and_deletion_are_recorded(uow: FakeUnitOfWork) -> None:
     hasher = FakePasswordHasher()
-    CreateUser(uow, hasher, HISTORY)(NewUser("first@example.com", PASSWORD, "admin"))
-    user = CreateUser(uow, hasher, HISTORY)(NewUser("Bia@Example.com", PASSWORD, "viewer"))
+    CreateUser(uow, hasher, FakePasswordCheck(), HISTORY)(NewUser("first@example.com", PASSWORD, "admin"))
+    user = CreateUser(uow, hasher, FakePasswordCheck(), HISTORY)(
+        NewUser("Bia@Example.com", PASSWORD, "viewer")
+    )
     UpdateUser(uow, lambda: NOW, HISTORY)(UserChanges(user.id, role="supervisor", active=False))
     DeleteUser(uow, HISTORY)(user.id)
     deleted, updated, created, _ = history(uow)
@@ -225,7 +227,7 @@ def test_retention_prunes_only_when_configured(uow: FakeUnitOfWork) -> None:
 
 def test_an_import_job_records_its_creations_as_the_sender_s(uow: FakeUnitOfWork) -> None:
     store = FakeImportJobStore()
-    job = StartImportJob(store, lambda job_id: None, lambda: ANA)(csv_file(1), ImportMode.ALL_OR_NOTHING)
+    job = StartImportJob(store, lambda job_id: None, lambda: ANA)(csv_file(1), ImportMode.ALL_OR_NOTHING, 3)
     worker_history = History(lambda: NOW)  # a worker knows no caller of its own
     run = RunImportJob(store, ImportNumbers(uow, CURRENCIES, history=worker_history), read_rows)
     run(job.id)

@@ -32,6 +32,7 @@ from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUni
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL", "€": "EUR"})
 DAY = timedelta(days=1)
+OWNER = 7  # the user id that sends the Idempotency-Keys
 
 
 class FakeClock:
@@ -276,7 +277,7 @@ def test_losing_a_race_for_the_same_version_is_reported(
 
 def test_a_retried_create_with_the_same_key_replays_the_first_outcome(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory()
-    key = IdempotencyKey("retry-1", "body-hash")
+    key = IdempotencyKey(OWNER, "retry-1", "body-hash")
     first = create(uow, data, key)
     again = create(uow, data, key)
     assert not first.replayed
@@ -287,31 +288,42 @@ def test_a_retried_create_with_the_same_key_replays_the_first_outcome(uow: FakeU
 
 def test_the_replay_is_the_first_outcome_even_after_later_edits(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory()
-    key = IdempotencyKey("retry-2", "body-hash")
+    key = IdempotencyKey(OWNER, "retry-2", "body-hash")
     first = create(uow, data, key)
     PatchNumber(uow, CURRENCIES)(PatchNumberCommand(first.number.id, {"setup_price": "99"}))
     assert create(uow, data, key).number == first.number
 
 
 def test_the_same_key_with_another_body_is_refused(uow: FakeUnitOfWork) -> None:
-    create(uow, NumberDataFactory(), IdempotencyKey("k", "first-body"))
+    create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "first-body"))
     with pytest.raises(IdempotencyKeyReused):
-        create(uow, NumberDataFactory(), IdempotencyKey("k", "second-body"))
+        create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "second-body"))
     assert uow.numbers.count().value == 1
 
 
 def test_an_expired_key_is_a_new_request(uow: FakeUnitOfWork) -> None:
     clock = FakeClock()
-    create(uow, NumberDataFactory(), IdempotencyKey("k", "first-body"), clock)
+    create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "first-body"), clock)
     clock.now += DAY
-    second = create(uow, NumberDataFactory(), IdempotencyKey("k", "second-body"), clock)
+    second = create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "second-body"), clock)
     assert not second.replayed
     assert uow.numbers.count().value == 2
 
 
+def test_another_users_identical_key_and_body_is_a_new_request(uow: FakeUnitOfWork) -> None:
+    key = IdempotencyKey(OWNER, "shared", "body-hash")
+    first = create(uow, NumberDataFactory(), key)
+    same_body_other_user = IdempotencyKey(OWNER + 1, "shared", "body-hash")
+    with pytest.raises(NumberAlreadyExists):
+        create(uow, NumberDataFactory(value=first.number.e164), same_body_other_user)
+    second = create(uow, NumberDataFactory(), IdempotencyKey(OWNER + 1, "shared", "other-body"))
+    assert not second.replayed
+    assert second.number != first.number
+
+
 def test_a_retry_racing_its_original_gets_the_original_outcome(uow: FakeUnitOfWork) -> None:
     data = NumberDataFactory()
-    key = IdempotencyKey("racing", "body-hash")
+    key = IdempotencyKey(OWNER, "racing", "body-hash")
     original = create(uow, data, key)
     # The retry looked for its key before the original committed, so it finds the number taken.
     uow.idempotency_keys = LateIdempotencyRepository(uow.idempotency_keys.records, misses=1)
@@ -321,13 +333,13 @@ def test_a_retry_racing_its_original_gets_the_original_outcome(uow: FakeUnitOfWo
 
 
 class LateIdempotencyRepository(FakeIdempotencyRepository):
-    def __init__(self, records: dict[str, IdempotencyRecord], misses: int) -> None:
+    def __init__(self, records: dict[tuple[int, str], IdempotencyRecord], misses: int) -> None:
         super().__init__()
         self.records = records
         self.misses = misses
 
-    def get(self, key: str, now: datetime) -> IdempotencyRecord | None:
+    def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
         if self.misses:
             self.misses -= 1
             return None
-        return super().get(key, now)
+        return super().get(owner_id, key, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import IO, Any
 from urllib.parse import urlencode
 
@@ -20,9 +21,9 @@ from src.application.results import NumberPage, NumberResult
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.infrastructure.csv_codec import read_number_rows, write_number_rows
+from src.infrastructure.csv_codec import checked_head, read_number_rows, write_number_rows
 from src.infrastructure.import_job_store import chunked
-from src.web.auth import require
+from src.web.auth import principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
@@ -158,7 +159,8 @@ def import_numbers() -> Response:
     file = _uploaded_file()
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        job = served.start_import_job(chunked(file.read), mode)
+        head = checked_head(file)
+        job = served.start_import_job(itertools.chain([head], chunked(file.read)), mode, principal().id)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
@@ -197,10 +199,12 @@ def _runs_as_job(threshold: int) -> bool:
         {200: Reply("The job: status, rows done, and once done its report or error.", "ImportJobOut")},
         problems=(404,),
         permission=Permission.WRITE_NUMBERS,
+        description="Only the user who uploaded the file (and admins) see its job; to anyone else "
+        "it is a 404, as if it did not exist.",
     )
 )
 def get_import_job(job_id: int) -> Response:
-    return json_response(ImportJobOut.of(inventory().get_import_job(job_id)))
+    return json_response(ImportJobOut.of(inventory().get_import_job(job_id, principal())))
 
 
 @bp.post("")
@@ -219,7 +223,8 @@ def get_import_job(job_id: int) -> Response:
 def create_number() -> Response:
     raw = json_object()
     body = NumberIn.model_validate(raw)
-    created = inventory().create_number(CreateNumberCommand(body.to_data(), idempotency_key(raw)))
+    command = CreateNumberCommand(body.to_data(), idempotency_key(principal().id, raw))
+    created = inventory().create_number(command)
     response = _number_response(created.number, status=201)
     response.headers["Location"] = url_for("numbers.get_number", number_id=created.number.id, _external=True)
     if created.replayed:
