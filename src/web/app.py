@@ -176,7 +176,7 @@ def build_inventory(settings: Settings) -> Inventory:
         authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
-        change_password=ChangePassword(uow, hasher, password_check, utc_now),
+        change_password=ChangePassword(uow, hasher, password_check, utc_now, history),
         purge_stale_records=PurgeStaleRecords(uow, utc_now),
         create_user=CreateUser(uow, hasher, password_check, history),
         list_users=ListUsers(read_uow),

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from src.application.bulk_change import BulkChange, BulkChangeCommand, CountMismatch
+from src.application.change_password import ChangePassword, PasswordChange
 from src.application.changes import Action, Actor, ChangeQuery, FieldChange, History, Subject
 from src.application.create_number import CreateNumber, CreateNumberCommand
 from src.application.create_user import CreateUser, NewUser
@@ -233,3 +234,19 @@ def test_an_import_job_records_its_creations_as_the_sender_s(uow: FakeUnitOfWork
     run(job.id)
     (created,) = history(uow, action=Action.IMPORT)
     assert (created.actor, created.count) == (ANA, 1)
+
+
+def test_a_password_change_is_recorded_without_the_password(uow: FakeUnitOfWork) -> None:
+    hasher = FakePasswordHasher()
+    user = CreateUser(uow, hasher, FakePasswordCheck(), HISTORY)(
+        NewUser("bia@example.com", PASSWORD, "viewer")
+    )
+    change = PasswordChange(user.id, "a-token", PASSWORD, "a new long passphrase")
+    ChangePassword(uow, hasher, FakePasswordCheck(), lambda: NOW, HISTORY)(change)
+    (recorded,) = history(uow, action=Action.USER_PASSWORD)
+    assert (recorded.subject_id, recorded.subject, recorded.fields, recorded.actor) == (
+        user.id,
+        "bia@example.com",
+        {},
+        ANA,
+    )
