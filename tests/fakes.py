@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
 
 from src.application.access_tokens import AccessToken
 from src.application.changes import (
@@ -45,8 +48,45 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
+_Saved = tuple[dict[str, Any], dict[int, dict[str, Any]]]
 
-class FakeNumberRepository(NumberRepository):
+
+def _fields_of(entity: object) -> dict[str, Any]:
+    """An entity's own attributes (not those SQLAlchemy's mapping adds when a test started it)."""
+    return {name: value for name, value in vars(entity).items() if not name.startswith("_sa_")}
+
+
+class _Transactional:
+    """A fake repository whose state a FakeUnitOfWork can save and put back.
+
+    `_containers` name its attributes that hold what is stored (dicts and lists); the entities in
+    them are saved field by field, and put back into the same objects."""
+
+    _containers: tuple[str, ...] = ()
+
+    def saved(self) -> _Saved:
+        containers = {name: copy.copy(getattr(self, name)) for name in self._containers}
+        entities = {id(entity): _fields_of(entity) for entity in self._entities(containers)}
+        return containers, entities
+
+    def restore(self, saved: _Saved) -> None:
+        containers, entities = saved
+        for name, container in containers.items():
+            setattr(self, name, copy.copy(container))
+        for entity in self._entities(containers):
+            vars(entity).update(entities[id(entity)])
+
+    @staticmethod
+    def _entities(containers: dict[str, Any]) -> list[object]:
+        values: list[object] = []
+        for container in containers.values():
+            values.extend(container.values() if isinstance(container, dict) else container)
+        return [value for value in values if hasattr(value, "__dict__")]
+
+
+class FakeNumberRepository(NumberRepository, _Transactional):
+    _containers = ("_numbers",)
+
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
         self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
@@ -139,7 +179,9 @@ class FakeNumberRepository(NumberRepository):
         return len(values) != len(set(values))
 
 
-class FakeIdempotencyRepository(IdempotencyRepository):
+class FakeIdempotencyRepository(IdempotencyRepository, _Transactional):
+    _containers = ("records",)
+
     def __init__(self) -> None:
         self.records: dict[tuple[int, str], IdempotencyRecord] = {}
 
@@ -154,10 +196,13 @@ class FakeIdempotencyRepository(IdempotencyRepository):
         self.records[(record.owner_id, record.key)] = record
 
 
-class FakeUserRepository(UserRepository):
+class FakeUserRepository(UserRepository, _Transactional):
+    _containers = ("_users",)
+
     def __init__(self) -> None:
         self._users: dict[int, User] = {}
         self._next_id = 1
+        self.tokens: FakeTokenRepository | None = None  # whose tokens go with a deleted user
 
     def add(self, user: User) -> None:
         if self.get_by_email(user.email) is not None:
@@ -184,9 +229,13 @@ class FakeUserRepository(UserRepository):
     def delete(self, user: User) -> None:
         assert user.id is not None
         del self._users[user.id]
+        if self.tokens is not None:
+            self.tokens.forget_all_of(user.id)
 
 
-class FakeTokenRepository(TokenRepository):
+class FakeTokenRepository(TokenRepository, _Transactional):
+    _containers = ("tokens",)
+
     def __init__(self, users: FakeUserRepository) -> None:
         self.tokens: dict[str, AccessToken] = {}
         self._users = users
@@ -207,6 +256,9 @@ class FakeTokenRepository(TokenRepository):
             if token.user_id == user_id and token.revoked_at is None and token.token_hash != keep:
                 token.revoked_at = now
 
+    def forget_all_of(self, user_id: int) -> None:
+        self.tokens = {key: token for key, token in self.tokens.items() if token.user_id != user_id}
+
     def purge(self, now: datetime) -> int:
         dead = [key for key, token in self.tokens.items() if token.expires_at <= now or token.revoked_at]
         for key in dead:
@@ -214,7 +266,9 @@ class FakeTokenRepository(TokenRepository):
         return len(dead)
 
 
-class FakeLoginAttemptRepository(LoginAttemptRepository):
+class FakeLoginAttemptRepository(LoginAttemptRepository, _Transactional):
+    _containers = ("windows",)
+
     def __init__(self) -> None:
         self.windows: dict[str, AttemptWindow] = {}
 
@@ -345,9 +399,12 @@ class FakePasswordHasher(PasswordHasher):
 
 
 class FakeUnitOfWork(UnitOfWork):
-    """Shares one repository across units of work, like one database across transactions.
+    """Shares one set of repositories across units of work, like one database across transactions.
 
-    Changes are visible at once (there is no transaction to roll back); tests check `committed`.
+    Like the real one, it rolls back: entering saves the repositories' state, committing makes the
+    current state the one to go back to, leaving (or `rollback`) puts the saved state back, in
+    place, so a test's references to stored objects stay valid. Ids are not given back, as a
+    database's sequences are not. Tests may still check `committed`.
     """
 
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
@@ -355,15 +412,32 @@ class FakeUnitOfWork(UnitOfWork):
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
+        self.users.tokens = self.tokens
         self.login_attempts: FakeLoginAttemptRepository = FakeLoginAttemptRepository()
         self.changes: FakeChangeRepository = FakeChangeRepository(self.numbers)
         self.numbers.changes = self.changes
         self.committed = False
         self.commit_error: Exception | None = None
+        self._saved: list[list[_Saved]] = []  # one per unit of work entered and not yet left
 
     def __call__(self) -> FakeUnitOfWork:
         """The fake is its own factory, so a test can hand it to a use case and look at it after."""
         return self
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._saved.append(self._state())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._saved.pop()
 
     def commit(self) -> None:
         if self.commit_error is not None:
@@ -371,9 +445,19 @@ class FakeUnitOfWork(UnitOfWork):
         if self.numbers.has_duplicates():
             raise DuplicateRecord("two numbers hold one phone number")
         self.committed = True
+        # Durable for every open unit of work: none of their rollbacks may undo it.
+        self._saved = [self._state() for _ in self._saved]
 
     def rollback(self) -> None:
-        pass
+        if self._saved:
+            for repository, saved in zip(self._repositories(), self._saved[-1], strict=True):
+                repository.restore(saved)
+
+    def _repositories(self) -> tuple[_Transactional, ...]:
+        return (self.numbers, self.idempotency_keys, self.users, self.tokens, self.login_attempts)
+
+    def _state(self) -> list[_Saved]:
+        return [repository.saved() for repository in self._repositories()]
 
 
 class FakeImportJobStore(ImportJobStore):

@@ -500,14 +500,17 @@ class SqlAlchemyLoginAttemptRepository(LoginAttemptRepository):
         # INSERT ... ON CONFLICT DO UPDATE ... RETURNING (PostgreSQL, SQLite >= 3.35): the row is
         # locked from the increment to the commit, so concurrent attempts queue and count in turn.
         insert_row = (postgresql_insert if self._dialect() == "postgresql" else sqlite_insert)(login_attempts)
-        expired = login_attempts.c.window_started_at <= now - window
+        window_start = login_attempts.c.window_started_at
+        expired = window_start <= now - window
+        # Typed as the column: untyped, SQLite would keep a non-UTC moment's wall-clock time as UTC.
+        restarted_at = bindparam("restarted_at", now, type_=window_start.type)
         statement = (
             insert_row.values(key=key, window_started_at=now, attempts=1)
             .on_conflict_do_update(
                 index_elements=[login_attempts.c.key],
                 set_={
                     "attempts": case((expired, 1), else_=login_attempts.c.attempts + 1),
-                    "window_started_at": case((expired, now), else_=login_attempts.c.window_started_at),
+                    "window_started_at": case((expired, restarted_at), else_=window_start),
                 },
             )
             .returning(login_attempts.c.attempts, login_attempts.c.window_started_at)

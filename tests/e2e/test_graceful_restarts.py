@@ -11,7 +11,6 @@ it involves a worker.
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,7 +58,9 @@ def test_sigterm_lets_the_request_in_flight_finish_then_stops(
     # uWSGI's log says it has acted on the signal, gracefully or not (without the hook in
     # uwsgi.ini, SIGTERM kills the workers and this request with them).
     spare_server.wait_for_log("graceful shutdown triggered", "killing workers")
-    time.sleep(0.2)  # let a worker being killed die before the rest of the body is sent
+    # Only once uWSGI has dealt with that very worker ("Gracefully killing worker N (pid: P)...",
+    # or its death) is the rest of the body sent: sent sooner, it would prove nothing.
+    spare_server.wait_for_log(f"(pid: {request.worker_pid})")
     status, body = request.finish()
 
     assert status == 201

@@ -7,6 +7,7 @@ with Alembic, and every test starts from empty tables.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,5 +122,25 @@ def drop_everything(url: str) -> None:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def wait_until_blocked_on_a_lock(url: str, statement: str, seconds: float = 10) -> None:
+    """Until a session of the server at `url` waits for a lock (a row of pg_locks not granted)
+    while running a statement that contains `statement`: the waiter is seen waiting, whatever the
+    machine's speed, where a sleep would only guess."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    blocked = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) "
+        "WHERE NOT pg_locks.granted AND pg_stat_activity.query LIKE :pattern"
+    )
+    deadline = time.monotonic() + seconds
+    try:
+        with engine.connect() as connection:
+            while not connection.execute(blocked, {"pattern": f"%{statement}%"}).scalar():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no session waited for a lock running {statement!r} in {seconds} s")
+                time.sleep(0.02)
     finally:
         engine.dispose()

@@ -75,10 +75,15 @@ def test_a_supervisor_does_every_number_operation_but_not_users(client: FlaskCli
     created = client.post(NUMBERS, json=EXAMPLE)
     assert created.status_code == 201
     url = f"{NUMBERS}/{created.json['id']}"  # type: ignore[index]
-    assert client.put(url, json={**EXAMPLE, "setupPrice": "9"}).status_code == 200
-    assert client.patch(url, json={"setupPrice": "8"}).status_code == 200
+    replaced = client.put(url, json={**EXAMPLE, "setupPrice": "9"})
+    assert (replaced.status_code, client.get(url).json["setupPrice"]) == (200, "9.00")  # type: ignore[index]
+    patched = client.patch(url, json={"setupPrice": "8"})
+    assert (patched.status_code, client.get(url).json["setupPrice"]) == (200, "8.00")  # type: ignore[index]
     assert client.delete(url).status_code == 204
-    assert client.get("/api/v1/users").status_code == 403
+    assert client.get(url).status_code == 404
+    refused = client.get("/api/v1/users")
+    assert refused.status_code == 403
+    assert refused.json["type"].endswith(":forbidden")  # type: ignore[index]
 
 
 def test_log_in_use_the_token_and_log_out(
@@ -135,6 +140,38 @@ def test_an_admin_manages_users(admin_client: FlaskClient, anonymous_client: Fla
     assert anonymous_client.get(NUMBERS, headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert admin_client.delete(f"/api/v1/users/{user['id']}").status_code == 204
     assert admin_client.get(f"/api/v1/users/{user['id']}").status_code == 404
+
+
+def test_reactivating_a_user_does_not_bring_back_their_old_token(
+    admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    created = admin_client.post(
+        "/api/v1/users", json={"email": "bo@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    user_url = f"/api/v1/users/{created.json['id']}"
+    old = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'bo@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert admin_client.patch(user_url, json={"active": False}).json["active"] is False
+    assert admin_client.patch(user_url, json={"active": True}).json["active"] is True
+    refused = anonymous_client.get(NUMBERS, headers=old)
+    assert refused.status_code == 401
+    assert 'error="invalid_token"' in refused.headers["WWW-Authenticate"]
+    new = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'bo@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert anonymous_client.get("/api/v1/auth/me", headers=new).json["email"] == "bo@example.com"
+
+
+def test_a_user_made_inactive_in_the_store_is_401_with_a_still_unrevoked_token(
+    viewer_client: FlaskClient, engine: Engine
+) -> None:
+    assert viewer_client.get(NUMBERS).status_code == 200
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET active = false"))
+    refused = viewer_client.get(NUMBERS)
+    assert refused.status_code == 401
+    assert refused.json["type"].endswith("unauthenticated")
 
 
 @pytest.mark.parametrize(
@@ -195,7 +232,11 @@ def test_bad_fields_are_named_with_the_fields_the_body_has(
 def test_a_second_user_with_the_same_email_is_409(admin_client: FlaskClient) -> None:
     body = {"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
     assert admin_client.post("/api/v1/users", json=body).status_code == 201
-    assert admin_client.post("/api/v1/users", json={**body, "email": "ANA@example.com"}).status_code == 409
+    second = admin_client.post("/api/v1/users", json={**body, "email": "ANA@example.com", "role": "admin"})
+    assert second.status_code == 409
+    assert second.json["type"].endswith(":user-already-exists")  # type: ignore[index]
+    anas = [user for user in admin_client.get("/api/v1/users").json if user["email"] == "ana@example.com"]  # type: ignore[union-attr]
+    assert [user["role"] for user in anas] == ["viewer"]
 
 
 def test_the_last_active_admin_stays(admin_client: FlaskClient) -> None:

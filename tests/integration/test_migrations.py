@@ -10,7 +10,12 @@ from sqlalchemy import create_engine, inspect, text
 
 from src.infrastructure.database import MIGRATION_LOCK_KEY
 from src.infrastructure.tables import mapped_here, metadata
-from tests.integration.conftest import alembic_config, create_database, server_url
+from tests.integration.conftest import (
+    alembic_config,
+    create_database,
+    server_url,
+    wait_until_blocked_on_a_lock,
+)
 from tests.integration.postgres_cluster import PostgresCluster
 
 pytestmark = pytest.mark.postgresql
@@ -57,8 +62,7 @@ def test_migrations_wait_for_the_lock_so_replicas_starting_together_do_not_race(
             config = alembic_config(fresh_postgres_url)
             second = threading.Thread(target=command.upgrade, args=(config, "head"))
             second.start()
-            second.join(1.0)
-            assert second.is_alive(), "the migrations ran without waiting for the lock"
+            wait_until_blocked_on_a_lock(fresh_postgres_url, "pg_advisory_xact_lock")
             assert "numbers" not in inspect(engine).get_table_names()
             first.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
             second.join(30)

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from werkzeug.test import TestResponse
 
 from src.application.create_number import CreateNumberCommand
@@ -251,3 +251,31 @@ def test_past_1000_matches_postgresql_estimates_the_total_and_says_so(client: Fl
     few = client.get(NUMBERS, query_string={"q": "8491234"})
     assert "X-Total-Count-Estimated" not in few.headers
     assert few.headers["X-Total-Count"] == "0"
+
+
+@only_postgresql
+def test_a_numbered_page_is_read_even_past_a_stale_estimate_of_the_total(
+    client: FlaskClient, engine: Engine
+) -> None:
+    """Planner statistics lag behind writes: here they say no number costs 5 to set up, while 1200
+    do. An estimated total (1001, the least it may be) must not make page 23 look past the end."""
+    rows = "".join(f"{nth_phone_number(n)},1,1,U$\n" for n in range(1200))
+    imported = client.post(
+        f"{NUMBERS}/imports", data="value,monthyPrice,setupPrice,currency\n" + rows, content_type="text/csv"
+    )
+    assert imported.json["created"] == 1200  # type: ignore[index]
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE numbers SET (autovacuum_enabled = false)"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE numbers"))
+            connection.execute(text("UPDATE numbers SET setup_price = 5"))
+        params = {"setupPrice_min": "5", "per_page": "50", "page": "23"}
+        response = client.get(NUMBERS, query_string=params)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE numbers RESET (autovacuum_enabled)"))
+    assert response.headers["X-Total-Count-Estimated"] == "true"
+    assert int(response.headers["X-Total-Count"]) <= 1100  # the estimate is below the page's offset
+    values = [number["value"] for number in response.json]  # type: ignore[union-attr]
+    assert values == [nth_phone_number(n) for n in range(1100, 1150)]  # rows 1101 to 1150

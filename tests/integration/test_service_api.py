@@ -64,3 +64,5 @@ def test_a_database_that_is_down_is_a_503_with_retry_after() -> None:
         assert response.status_code == 503
         assert response.mimetype == "application/problem+json"
         assert response.headers["Retry-After"] == "5"
+        assert response.json["type"].endswith(":database-unavailable")  # type: ignore[index]
+        assert response.json["status"] == 503  # type: ignore[index]

@@ -240,9 +240,9 @@ def test_injection_strings_in_every_field_parameter_and_header_are_inert(
                     "PATCH", number_url, {"setupPrice": "-1"}, {header: header_safe}, token=supervisor_token
                 ).status
         statuses[f"token {label}"] = call("GET", number_url, token=header_safe or "x").status
-    assert_client_errors(
-        {what: status for what, status in statuses.items() if status != 200 or "GET" in what}
-    )
+    # None of these may answer 200, reads included: each carries a malformed value, an unknown
+    # field, or a token that is no token. The reads that must answer 200 are checked below.
+    assert_client_errors(statuses)
     # Reads with a nasty but harmless extra parameter keep working, and echo it only encoded.
     listed = call("GET", f"{nginx.url}/api/v1/numbers?x=%0D%0ASet-Cookie:%20a=1", token=supervisor_token)
     assert listed.status == 200
@@ -328,7 +328,7 @@ def test_slow_clients_hold_no_worker_and_are_dropped(
             served.append(
                 call("GET", f"{nginx.url}/api/v1/numbers/{existing_ids[1]}", token=supervisor_token).status
             )
-            time.sleep(0.5)
+            time.sleep(0.5)  # the dribblers' pace (the attack itself), not a wait for something
         assert set(served) == {200}
 
         def dropped(connection: socket.socket) -> bytes:

@@ -83,6 +83,26 @@ def wait_until_ready(nginx: Nginx) -> float:
     return time.monotonic() - started
 
 
+def counts(record: LoadRecord) -> dict[int, int]:
+    with record.lock:
+        return dict(record.statuses)
+
+
+def wait_for_answers(record: LoadRecord, statuses: set[int], after: dict[int, int] | None = None) -> None:
+    """Until the clients have had at least one more answer of each status (more than `after`
+    counted); failing the test after RECOVERY_SECONDS."""
+    seen_before = after or {}
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    while True:
+        with record.lock:
+            missing = {status for status in statuses if record.statuses[status] <= seen_before.get(status, 0)}
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"no answer {sorted(missing)} within {RECOVERY_SECONDS} s: {dict(record.statuses)}")
+        time.sleep(0.05)
+
+
 def test_a_database_outage_answers_503_and_loses_no_acknowledged_write(
     postgres: PostgresCluster,
     nginx: Nginx,
@@ -93,19 +113,24 @@ def test_a_database_outage_answers_503_and_loses_no_acknowledged_write(
     masters = [server.pid for server in app_servers]
     before, during, after = LoadRecord(), LoadRecord(), LoadRecord()
 
-    for phase, (record, action) in enumerate(
-        ((before, None), (during, postgres.stop_server), (after, postgres.start_server))
-    ):
+    # Each phase lasts until its clients have seen what it is about: reads and creates served
+    # (before), the outage answered (during), reads and creates served again (after).
+    phases = (
+        (before, None, {200, 201}),
+        (during, postgres.stop_server, {503}),
+        (after, postgres.start_server, {200, 201}),
+    )
+    for phase, (record, action, awaited) in enumerate(phases):
         stop = threading.Event()
         with ThreadPoolExecutor(4) as pool:
             for worker in range(4):
                 pool.submit(run_load, nginx, supervisor_token, record, stop, 4 * phase + worker)
-            time.sleep(0.5)
+            wait_for_answers(record, {200, 201} if action is None else {200, 201, 503} - awaited)
             if action is not None:
                 action()
             if action == postgres.start_server:
                 wait_until_ready(nginx)
-            time.sleep(1.5)
+            wait_for_answers(record, awaited, after=counts(record))
             stop.set()
 
     everything = [before, during, after]

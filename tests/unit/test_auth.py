@@ -12,6 +12,7 @@ from src.application.create_user import CreateUser, NewUser
 from src.application.delete_user import DeleteUser
 from src.application.ensure_first_admin import EnsureFirstAdmin
 from src.application.errors import (
+    DuplicateRecord,
     Forbidden,
     InvalidCredentials,
     LastActiveAdmin,
@@ -175,6 +176,34 @@ def test_deactivating_a_user_revokes_their_tokens(
         AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
     with pytest.raises(InvalidCredentials):
         log_in(uow, hasher, clock, "ana@example.com")
+
+
+def test_a_token_of_a_deactivated_user_stays_revoked_once_they_are_reactivated(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    old_token = log_in(uow, hasher, clock, "ana@example.com")
+    UpdateUser(uow, clock)(UserChanges(user_id, active=False))
+    UpdateUser(uow, clock)(UserChanges(user_id, active=True))
+    with pytest.raises(Unauthenticated):
+        AuthorizeRequest(uow, clock)(old_token, Permission.READ_NUMBERS)
+    new_token = log_in(uow, hasher, clock, "ana@example.com")
+    assert AuthorizeRequest(uow, clock)(new_token, Permission.READ_NUMBERS).id == user_id
+
+
+def test_an_inactive_users_unrevoked_token_is_unauthenticated_not_forbidden(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock: FakeClock
+) -> None:
+    """However the user came to be inactive (a change made straight in the store, a token issued
+    in a race with the deactivation), their token no longer says who is asking: 401, not 403."""
+    user_id = add_user(uow, hasher, "ana@example.com", "supervisor")
+    token = log_in(uow, hasher, clock, "ana@example.com")
+    user = uow.users.get(user_id)
+    assert user is not None
+    user.active = False
+    with pytest.raises(Unauthenticated) as raised:
+        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+    assert raised.value.token_given is True
 
 
 @pytest.mark.parametrize("password", ["wrong password", ""])
@@ -361,3 +390,22 @@ def test_the_first_admin_is_made_only_on_an_empty_install(
     assert ensure("root@example.com", PASSWORD) is True
     assert ensure("other@example.com", PASSWORD) is False
     assert [(u.email.value, u.role) for u in uow.users.list()] == [("root@example.com", Role.ADMIN)]
+
+
+def test_a_user_created_by_a_racing_request_meanwhile_is_409(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    """The email was free when looked up; another request stored it before this commit."""
+    uow.commit_error = DuplicateRecord("users_email_key")
+    with pytest.raises(UserAlreadyExists) as raised:
+        add_user(uow, hasher, "ana@example.com", "viewer")
+    assert "ana@example.com" in str(raised.value)
+    assert uow.users.list() == []  # rolled back
+
+
+def test_the_first_admin_made_by_a_racing_replica_meanwhile_is_not_made_twice(
+    uow: FakeUnitOfWork, hasher: FakePasswordHasher
+) -> None:
+    uow.commit_error = DuplicateRecord("users_email_key")
+    assert EnsureFirstAdmin(uow, hasher, FakePasswordCheck())("root@example.com", PASSWORD) is False
+    assert uow.users.list() == []

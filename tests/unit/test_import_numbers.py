@@ -5,6 +5,7 @@ import pytest
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRejected, ImportRow
 from src.application.number_fields import NumberData
 from src.domain.money import CurrencyCatalog
+from src.domain.phone_numbers import PhoneNumber
 from tests.factories import NumberFactory, nth_phone_number
 from tests.fakes import FakeUnitOfWork
 
@@ -36,8 +37,9 @@ def test_all_or_nothing_stores_nothing_when_a_row_is_bad(overlap: bool) -> None:
         (6, "monthly_price"),
         (6, "setup_price"),
     ]
-    assert rejected.value.report.created == 0
     assert not uow.committed
+    assert uow.numbers.count().value == 0  # the rows before the bad one were rolled back
+    assert uow.numbers.get_by_phone_number(PhoneNumber.parse(nth_phone_number(0))) is None
 
 
 def test_skip_invalid_stores_the_rest_in_batches_and_tells_progress(overlap: bool) -> None:

@@ -108,3 +108,45 @@ def test_catalog_names_the_allowed_currencies_when_refusing_one(raw: object) -> 
 def test_catalog_refuses_two_symbols_for_one_code() -> None:
     with pytest.raises(ValueError, match="only one symbol"):
         CurrencyCatalog({"U$": "USD", "$": "USD"})
+
+
+def test_what_is_no_amount_at_all_is_refused_saying_how_to_give_one() -> None:
+    for raw in (None, [1], {"amount": 1}):
+        with pytest.raises(InvalidAmount) as raised:
+            parse_amount(raw)
+        assert (
+            raised.value.message
+            == 'must be a decimal number, given as a string such as "3.40" or a JSON number'
+        )
+
+
+def test_a_long_unreadable_amount_is_quoted_shortened_to_40_characters() -> None:
+    with pytest.raises(InvalidAmount) as raised:
+        parse_amount("x" * 41)
+    assert raised.value.message == f"{'x' * 40 + '…'!r} is not a decimal number"
+    with pytest.raises(InvalidAmount) as exactly_40:
+        parse_amount("y" * 40)
+    assert exactly_40.value.message == f"{'y' * 40!r} is not a decimal number"
+
+
+def test_an_unknown_iso_code_is_refused_naming_it() -> None:
+    with pytest.raises(UnknownCurrency) as raised:
+        Currency("usd")
+    assert raised.value.message == "'usd' is not an ISO 4217 currency code"
+
+
+def test_an_unknown_currency_is_quoted_whole_or_shortened_and_the_allowed_ones_named() -> None:
+    catalog = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
+    with pytest.raises(UnknownCurrency) as raised:
+        catalog.parse("¥")
+    assert raised.value.message == "'¥' is not one of the allowed currencies: U$ (USD), R$ (BRL)"
+    with pytest.raises(UnknownCurrency) as long:
+        catalog.parse("z" * 50)
+    assert long.value.message.startswith(f"{'z' * 40 + '…'!r} is not one")
+
+
+def test_a_catalog_needs_a_currency_and_one_symbol_per_code() -> None:
+    with pytest.raises(ValueError, match=r"^a currency catalog needs at least one currency$"):
+        CurrencyCatalog({})
+    with pytest.raises(ValueError, match=r"^each currency code may have only one symbol$"):
+        CurrencyCatalog({"U$": "USD", "$": "USD"})

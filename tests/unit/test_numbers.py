@@ -35,3 +35,15 @@ def test_changing_a_number_keeps_its_identity() -> None:
     new_phone = PhoneNumberFactory()
     number.change(new_phone, Money(Decimal("1"), Currency("EUR")), Money(Decimal("2"), Currency("EUR")))
     assert (number.id, number.phone_number, number.currency) == (7, new_phone, Currency("EUR"))
+
+
+def test_numbers_not_yet_stored_are_equal_only_to_themselves() -> None:
+    stored = NumberFactory()
+    stored.id = 1
+    unstored = NumberFactory()
+    assert unstored == unstored
+    assert unstored != stored
+    assert stored != unstored
+    twin = NumberFactory()
+    twin.id = 1
+    assert stored == twin

@@ -1,0 +1,141 @@
+"""Details of use cases that mutation testing showed no unit test pinned down."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from src.application.authorize_request import AuthorizeRequest
+from src.application.create_user import CreateUser, NewUser
+from src.application.errors import InvalidCredentials, TooManyLoginAttempts
+from src.application.issue_token import Credentials, IssueToken
+from src.application.list_numbers import ListNumbers, ListNumbersQuery
+from src.application.number_listing import Listing, Position
+from src.application.ports import ALL_BY_ID
+from src.application.update_user import UpdateUser, UserChanges
+from src.domain.errors import InvalidFields
+from src.domain.numbers import Number
+from src.domain.users import Permission, Role
+from tests.factories import NumberFactory
+from tests.fakes import FakeNumberRepository, FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
+
+PASSWORD = "correct horse battery"
+T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class CountingNumbers(FakeNumberRepository):
+    """Counts how often a page is asked of the store."""
+
+    def __init__(self, numbers: Sequence[Number]) -> None:
+        super().__init__(numbers)
+        self.pages_asked = 0
+
+    def list(
+        self, listing: Listing = ALL_BY_ID, *, limit: int, offset: int = 0, after: Position | None = None
+    ) -> Sequence[Number]:
+        self.pages_asked += 1
+        return super().list(listing, limit=limit, offset=offset, after=after)
+
+
+def test_a_numbered_page_is_described_whole() -> None:
+    uow = FakeUnitOfWork(FakeNumberRepository([NumberFactory() for _ in range(5)]))
+    page = ListNumbers(uow)(ListNumbersQuery(page=2, per_page=2))
+    assert [item.id for item in page.items] == [3, 4]
+    assert (page.total, page.total_is_exact, page.page, page.per_page, page.following) == (
+        5,
+        True,
+        2,
+        2,
+        None,
+    )
+
+
+def test_a_page_from_the_exact_end_on_is_not_asked_of_the_store() -> None:
+    numbers = CountingNumbers([NumberFactory() for _ in range(4)])
+    page = ListNumbers(FakeUnitOfWork(numbers))(ListNumbersQuery(page=3, per_page=2))  # offset 4 of 4
+    assert (page.items, page.total, numbers.pages_asked) == ((), 4, 0)
+    ListNumbers(FakeUnitOfWork(numbers))(ListNumbersQuery(page=2, per_page=2))
+    assert numbers.pages_asked == 1
+
+
+def add_user(uow: FakeUnitOfWork, role: str = "supervisor") -> int:
+    return CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(
+        NewUser("ana@example.com", PASSWORD, role)
+    ).id
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def log_in(
+    uow: FakeUnitOfWork, clock: Clock, email: str = "ana@example.com", password: object = PASSWORD
+) -> str:
+    return IssueToken(uow, FakePasswordHasher(), clock, timedelta(hours=12))(
+        Credentials(email, password)
+    ).token
+
+
+def test_changing_a_role_keeps_the_user_active_and_their_tokens_usable() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    user_id = add_user(uow)
+    token = log_in(uow, clock)
+    result = UpdateUser(uow, clock)(UserChanges(user_id, role="viewer"))
+    assert (result.id, result.role, result.active) == (user_id, Role.VIEWER, True)
+    assert AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS).role is Role.VIEWER
+
+
+def test_bad_changes_are_reported_on_their_own_fields() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    user_id = add_user(uow)
+    with pytest.raises(InvalidFields) as raised:
+        UpdateUser(uow, clock)(UserChanges(user_id, role="owner", active="yes"))
+    assert [(error.field, error.message) for error in raised.value.errors] == [
+        ("role", "must be one of admin, supervisor, viewer"),
+        ("active", "must be true or false"),
+    ]
+
+
+def test_a_login_answers_the_token_its_expiry_and_its_user() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    user_id = add_user(uow, "viewer")
+    issued = IssueToken(uow, FakePasswordHasher(), clock, timedelta(hours=12))(
+        Credentials("ana@example.com", PASSWORD)
+    )
+    assert issued.expires_at == T0 + timedelta(hours=12)
+    assert (issued.user.id, issued.user.email, issued.user.role) == (user_id, "ana@example.com", Role.VIEWER)
+
+
+def test_a_password_that_is_no_string_is_a_wrong_password() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    add_user(uow)
+    for password in (None, 1234567890, ["correct horse battery"]):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, clock, password=password)
+
+
+def test_guesses_at_one_account_do_not_throttle_a_login_to_another() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    add_user(uow)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, clock, "bo@example.com", "wrong password")
+    assert log_in(uow, clock)
+
+
+def test_the_wait_is_at_least_one_second() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    add_user(uow)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            log_in(uow, clock, password="wrong password")
+    clock.now += timedelta(minutes=15) - timedelta(milliseconds=300)
+    with pytest.raises(TooManyLoginAttempts) as raised:
+        log_in(uow, clock)
+    assert raised.value.retry_after_seconds == 1
