@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.bulk_change import BulkChange
 from src.application.change_password import ChangePassword
+from src.application.changes import History
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -22,6 +24,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
+from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -43,8 +46,8 @@ from src.infrastructure.passwords import WerkzeugPasswordHasher
 from src.infrastructure.settings import Settings, SettingsError
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.access_log import register_access_log
-from src.web.auth import register_authorization
-from src.web.blueprints import auth, docs, health, numbers, users
+from src.web.auth import current_actor, register_authorization
+from src.web.blueprints import auth, changes, docs, health, numbers, users
 from src.web.cli import register_commands
 from src.web.cursors import CursorCodec
 from src.web.errors import register_error_handlers
@@ -115,6 +118,7 @@ def build_inventory(settings: Settings) -> Inventory:
     on_postgresql = engine.dialect.name == "postgresql"
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
+    history = History(utc_now, current_actor)
     password_check = ZxcvbnPasswordCheck()
 
     def uow() -> UnitOfWork:
@@ -131,6 +135,7 @@ def build_inventory(settings: Settings) -> Inventory:
         settings.max_reported_import_errors,
         # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
         overlap_writes=on_postgresql,
+        history=history,
     )
     job_store = SqlAlchemyImportJobStore(engine, utc_now)
     run_import_job = RunImportJob(
@@ -149,31 +154,36 @@ def build_inventory(settings: Settings) -> Inventory:
             currencies,
             clock=utc_now,
             idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+            history=history,
         ),
         get_number=GetNumber(read_uow),
         list_numbers=ListNumbers(read_uow),
-        replace_number=ReplaceNumber(uow, currencies),
-        patch_number=PatchNumber(uow, currencies),
-        delete_number=DeleteNumber(uow),
+        replace_number=ReplaceNumber(uow, currencies, history),
+        patch_number=PatchNumber(uow, currencies, history),
+        delete_number=DeleteNumber(uow, history),
+        bulk_change=BulkChange(uow, currencies, history),
+        list_changes=ListChanges(read_uow),
+        number_history=NumberHistory(read_uow),
+        prune_changes=PruneChanges(uow, utc_now),
         seed_numbers=SeedNumbers(import_numbers),
         export_numbers=ExportNumbers(uow),
         import_numbers=import_numbers,
         get_import_job=GetImportJob(job_store),
         run_import_job=run_import_job,
-        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
+        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job), current_actor)
         if jobs_enabled
         else None,
         authorize_request=AuthorizeRequest(read_uow, utc_now),
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
-        change_password=ChangePassword(uow, hasher, password_check, utc_now),
+        change_password=ChangePassword(uow, hasher, password_check, utc_now, history),
         purge_stale_records=PurgeStaleRecords(uow, utc_now),
-        create_user=CreateUser(uow, hasher, password_check),
+        create_user=CreateUser(uow, hasher, password_check, history),
         list_users=ListUsers(read_uow),
         get_user=GetUser(read_uow),
-        update_user=UpdateUser(uow, utc_now),
-        delete_user=DeleteUser(uow),
-        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check),
+        update_user=UpdateUser(uow, utc_now, history),
+        delete_user=DeleteUser(uow, history),
+        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check, history),
     )
 
 
@@ -203,3 +213,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(changes.bp)

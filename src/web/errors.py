@@ -12,6 +12,7 @@ from flask import Flask, Response, g
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from src.application.bulk_change import CountMismatch
 from src.application.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -68,6 +69,8 @@ def problem(
     errors: list[FieldError] | None = None,
     errors_omitted: int = 0,
     headers: Mapping[str, str] | None = None,
+    count: int | None = None,
+    expected_count: int | None = None,
 ) -> Response:
     """A problem+json answer; of `errors`, the first MAX_PROBLEM_ERRORS, and how many more there were
     (`errors_omitted` adds those its caller never listed)."""
@@ -82,6 +85,8 @@ def problem(
         errors=errors,
         errorsOmitted=errors_omitted or None,
         requestId=g.get("request_id"),
+        count=count,
+        expectedCount=expected_count,
     )
     return Response(
         body.model_dump_json(exclude_none=True),
@@ -99,6 +104,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NumberAlreadyExists, _already_exists)
     app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
     app.register_error_handler(VersionMismatch, _version_mismatch)
+    app.register_error_handler(CountMismatch, _count_mismatch)
     app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
     app.register_error_handler(Unauthenticated, _unauthenticated)
@@ -171,6 +177,10 @@ def _changed_meanwhile(error: NumberChangedMeanwhile) -> Response:
 
 def _version_mismatch(error: VersionMismatch) -> Response:
     return problem(412, str(error), kind="version-mismatch")
+
+
+def _count_mismatch(error: CountMismatch) -> Response:
+    return problem(412, str(error), kind="count-mismatch", count=error.actual, expected_count=error.expected)
 
 
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.bulk_change import BulkChange
 from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
@@ -20,6 +21,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
+from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -48,6 +50,10 @@ class Inventory:
     replace_number: ReplaceNumber
     patch_number: PatchNumber
     delete_number: DeleteNumber
+    bulk_change: BulkChange
+    list_changes: ListChanges
+    number_history: NumberHistory
+    prune_changes: PruneChanges
     seed_numbers: SeedNumbers
     export_numbers: ExportNumbers
     import_numbers: ImportNumbers
