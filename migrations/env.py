@@ -45,8 +45,16 @@ def run_migrations_online() -> None:
     engine = create_database_engine(config.attributes.get("database_url") or Settings.from_env().database_url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite rebuilds a table to alter it (batch mode), and dropping the old copy
+                # would cascade to the rows that refer to it (a user's tokens). The pragma only
+                # takes effect outside a transaction, so it goes straight to the driver.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             run_migrations(connection)
             connection.commit()
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     finally:
         engine.dispose()
 

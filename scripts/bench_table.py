@@ -4,7 +4,9 @@
 2. import it through the Flask app (POST /numbers/imports, all-or-nothing: a job at this size,
    which the step then runs as a worker would): time and peak RSS;
 3. export everything (GET /numbers, Accept: text/csv): rows per second;
-4. list pages, each with a filter: page 1 and a keyset page deep in the list, median of many.
+4. list pages, each with a filter: page 1 and a keyset page deep in the list, median of many;
+5. a bulk change (POST /numbers/bulk-changes) of every number of one country (about a tenth of
+   them): its dry run's count, then the change itself, recorded in the history, timed.
 
 Each measured step runs in its own process, so its peak RSS is its own. In-process timing through
 Flask's test client (no HTTP server, no network): what the app and the database cost.
@@ -69,6 +71,11 @@ def main(count: int) -> None:
         listed = child("list", url)
         for name, figures in listed["pages"].items():
             print(f"list:    {name:<58} median {figures['median_ms']:.2f} ms  p95 {figures['p95_ms']:.2f} ms")
+        bulk = child("bulk", url)
+        print(
+            f"bulk:    {bulk['count']:,} numbers (country=BR) re-priced in {bulk['seconds']:.2f} s, "
+            f"each change in the history (the dry run's count {bulk['dry_run_seconds']:.2f} s)"
+        )
     finally:
         cluster.stop()
 
@@ -202,8 +209,27 @@ def list_step(url: str) -> dict[str, Any]:
     return {"pages": figures}
 
 
+def bulk_step(url: str) -> dict[str, Any]:
+    client = _client(_app(url))
+    body: dict[str, Any] = {"filter": {"country": "BR"}, "set": {"monthyPrice": "0.05"}, "dryRun": True}
+    started = time.perf_counter()
+    preview = client.post(f"{NUMBERS}/bulk-changes", json=body)
+    dry_run_seconds = time.perf_counter() - started
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    count = preview.json["count"]
+    body = {**body, "dryRun": False, "expectedCount": count}
+    started = time.perf_counter()
+    response = client.post(f"{NUMBERS}/bulk-changes", json=body)
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["count"] == count
+    members = client.get("/api/v1/changes", query_string={"bulkChange": response.json["bulkChangeId"]})
+    assert len(members.json) == 20, members.json
+    return {"count": count, "seconds": seconds, "dry_run_seconds": dry_run_seconds}
+
+
 if __name__ == "__main__":
-    steps = {"--import": import_step, "--export": export_step, "--list": list_step}
+    steps = {"--import": import_step, "--export": export_step, "--list": list_step, "--bulk": bulk_step}
     if len(sys.argv) > 1 and sys.argv[1] in steps:
         print(json.dumps(steps[sys.argv[1]](*sys.argv[2:])))
     else:

@@ -18,7 +18,9 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.bulk_change import BulkChange
 from src.application.change_password import ChangePassword
+from src.application.changes import History
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
 from src.application.delete_number import DeleteNumber
@@ -31,6 +33,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
+from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -54,6 +57,7 @@ from src.infrastructure.repositories import SqlAlchemyTokenHolders
 from src.infrastructure.settings import Settings, SettingsError
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from src.web.app import create_web_app
+from src.web.auth import current_actor
 from src.web.csv_codec import ChunkStream, read_number_rows
 from src.web.cursors import CursorCodec
 from src.web.inventory import Inventory, WebSettings
@@ -133,8 +137,12 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
     on_postgresql = engine.dialect.name == "postgresql"
     currencies = CurrencyCatalog(settings.currencies)
     hasher = WerkzeugPasswordHasher(settings.password_hash_method)
+    # The web layer knows who is asking; outside a request (CLI, worker) it answers the system.
+    history = History(utc_now, current_actor)
     password_check = ZxcvbnPasswordCheck()
-    reader = SqlAlchemyNumberReader(read_engine, engine, currencies)
+    # PostgreSQL's server-side cursors need a transaction; SQLite streams without one, and its
+    # write engine's transactions take the write lock (src/infrastructure/database.py).
+    reader = SqlAlchemyNumberReader(read_engine, engine if on_postgresql else read_engine, currencies)
     authorize_request = AuthorizeRequest(SqlAlchemyTokenHolders(read_engine), utc_now)
 
     def uow() -> UnitOfWork:
@@ -151,6 +159,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         settings.max_reported_import_errors,
         # PostgreSQL stores a batch while the next is validated; SQLite connections stay on one thread.
         overlap_writes=on_postgresql,
+        history=history,
     )
     seed_numbers = SeedNumbers(import_numbers)
     job_store = SqlAlchemyImportJobStore(engine, utc_now)
@@ -159,9 +168,15 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
     )
     jobs_enabled = on_postgresql and settings.import_job_threshold_bytes > 0
     purge = PurgeStaleRecords(uow, utc_now)
+    prune_changes = PruneChanges(uow, utc_now)
 
     def run_import_worker(concurrency: int, heartbeat_file: Path | None) -> None:
-        app = worker_app(settings.database_url, run_import_job, purge)
+        app = worker_app(
+            settings.database_url,
+            run_import_job,
+            purge,
+            lambda: prune_changes(settings.changes_retention_days),
+        )
         asyncio.run(run_worker(app, concurrency, heartbeat_file or HEARTBEAT_FILE))
 
     def dispose() -> None:
@@ -177,31 +192,36 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
             currencies,
             clock=utc_now,
             idempotency_ttl=timedelta(seconds=settings.idempotency_ttl_seconds),
+            history=history,
         ),
         get_number=GetNumber(reader, authorize_request),
         list_numbers=ListNumbers(reader),
-        replace_number=ReplaceNumber(uow, currencies),
-        patch_number=PatchNumber(uow, currencies),
-        delete_number=DeleteNumber(uow),
+        replace_number=ReplaceNumber(uow, currencies, history),
+        patch_number=PatchNumber(uow, currencies, history),
+        delete_number=DeleteNumber(uow, history),
+        bulk_change=BulkChange(uow, reader, currencies, history),
+        list_changes=ListChanges(read_uow),
+        number_history=NumberHistory(read_uow),
+        prune_changes=prune_changes,
         seed_numbers=seed_numbers,
         export_numbers=ExportNumbers(reader),
         import_numbers=import_numbers,
         get_import_job=GetImportJob(job_store),
         run_import_job=run_import_job,
-        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job))
+        start_import_job=StartImportJob(job_store, enqueuer(engine, run_import_job), current_actor)
         if jobs_enabled
         else None,
         authorize_request=authorize_request,
         issue_token=IssueToken(uow, hasher, utc_now, timedelta(seconds=settings.token_ttl_seconds)),
         revoke_token=RevokeToken(uow, utc_now),
-        change_password=ChangePassword(uow, hasher, password_check, utc_now),
+        change_password=ChangePassword(uow, hasher, password_check, utc_now, history),
         purge_stale_records=purge,
-        create_user=CreateUser(uow, hasher, password_check),
+        create_user=CreateUser(uow, hasher, password_check, history),
         list_users=ListUsers(read_uow),
         get_user=GetUser(read_uow),
-        update_user=UpdateUser(uow, utc_now),
-        delete_user=DeleteUser(uow),
-        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check),
+        update_user=UpdateUser(uow, utc_now, history),
+        delete_user=DeleteUser(uow, history),
+        ensure_first_admin=EnsureFirstAdmin(uow, hasher, password_check, history),
         check_storage=lambda: ping(engine),
         seed_demo=lambda count: seed_numbers(demo_numbers(count, currencies.codes)),
         run_worker=run_import_worker if on_postgresql else None,
@@ -221,6 +241,7 @@ def web_settings(settings: Settings) -> WebSettings:
         trust_proxy_headers=settings.trust_proxy_headers,
         allowed_hosts=tuple(settings.allowed_hosts),
         debug=settings.debug,
+        changes_retention_days=settings.changes_retention_days,
     )
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.serving import make_server
 
 from src.application.create_user import NewUser
 from src.application.issue_token import Credentials
@@ -101,6 +102,19 @@ def admin_client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP by Werkzeug's threaded server, the one `make run` starts."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -10,13 +10,26 @@ from types import TracebackType
 from typing import Any
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import (
+    SYSTEM,
+    Action,
+    Actor,
+    Change,
+    ChangeQuery,
+    ChangeStamp,
+    FieldChange,
+    Subject,
+    number_fields,
+)
 from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
 from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
 from src.application.import_numbers import ImportMode, ImportReport
-from src.application.number_listing import Listing, Position
+from src.application.number_listing import Listing, NumberFilter, Position
 from src.application.ports import (
     AttemptWindow,
+    BulkValues,
+    ChangeRepository,
     IdempotencyRepository,
     LoginAttemptRepository,
     NewNumber,
@@ -29,8 +42,8 @@ from src.application.ports import (
     UnitOfWork,
     UserRepository,
 )
-from src.application.results import NumberRecord, NumberView, ViewPage
-from src.domain.money import CurrencyCatalog
+from src.application.results import NumberRecord, NumberResult, NumberView, ViewPage
+from src.domain.money import CurrencyCatalog, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -76,6 +89,11 @@ class FakeNumberRepository(NumberRepository, _Transactional):
 
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
+        self.created_by: dict[int, int] = {}  # number id -> the import that created it
+        self.changes: FakeChangeRepository | None = None  # where a bulk change records its numbers
+        # Which numbers a filter keeps, as a test declares it: the filter rules are the real
+        # store's (tests/integration/test_change_repository_contract.py), never copied here.
+        self.kept_by: dict[NumberFilter, list[int]] = {}
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -112,16 +130,47 @@ class FakeNumberImportStore(NumberImportStore):
     def __init__(self, numbers: FakeNumberRepository) -> None:
         self._numbers = numbers
 
-    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
+    def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         taken = self.taken([phone_number for phone_number, _, _ in numbers])
         for phone_number, monthly_price, setup_price in numbers:
             if phone_number.e164 not in taken:
-                self._numbers.add(Number(phone_number, monthly_price, setup_price))
+                number = Number(phone_number, monthly_price, setup_price)
+                self._numbers.add(number)
+                if import_id is not None:
+                    self._numbers.created_by[number.id or 0] = import_id
         return taken
 
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
         stored = {n.phone_number.e164 for n in self._numbers.all()}
         return {p.e164 for p in phone_numbers if p.e164 in stored}
+
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
+        changes = self._numbers.changes
+        assert changes is not None, "a FakeUnitOfWork gives its numbers its changes"
+        kept = self._numbers.kept_by.get(number_filter)
+        assert kept is not None, f"tell the fake which numbers {number_filter} keeps (kept_by)"
+        updated = 0
+        for number_id in sorted(kept):
+            number = self._numbers.get(number_id)
+            if number is None:
+                continue
+            before = number_fields(NumberResult.of(number))
+            currency = values.currency or number.currency
+            monthly = number.monthly_price.amount if values.monthly_price is None else values.monthly_price
+            setup = number.setup_price.amount if values.setup_price is None else values.setup_price
+            number.monthly_price, number.setup_price = Money(monthly, currency), Money(setup, currency)
+            number.version += 1  # bumped even when nothing differs, as the store does
+            after = number_fields(NumberResult.of(number))
+            fields = {
+                name: FieldChange(before[name], after[name]) for name in after if before[name] != after[name]
+            }
+            e164 = number.phone_number.e164
+            change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number.id, e164, fields)
+            changes.add(dataclasses.replace(change, bulk_change_id=bulk_change_id))
+            updated += 1
+        return updated
 
 
 class StubNumberReader(NumberReader):
@@ -173,6 +222,11 @@ class StubNumberReader(NumberReader):
     def stream(self, listing: Listing) -> Iterator[NumberRecord]:
         self.asked.append((listing, 0, 0, None))
         return iter(self.records)
+
+    def count(self, number_filter: NumberFilter) -> int:
+        kept = self._numbers.kept_by.get(number_filter)
+        assert kept is not None, f"tell the fake which numbers {number_filter} keeps (kept_by)"
+        return sum(1 for number_id in kept if self._numbers.get(number_id) is not None)
 
 
 class FakeIdempotencyRepository(IdempotencyRepository, _Transactional):
@@ -302,6 +356,82 @@ class FakePasswordCheck(PasswordCheck):
         return lowered in self.COMMON or any(hint.lower() in lowered for hint in hints if hint)
 
 
+class FakeChangeRepository(ChangeRepository):
+    def __init__(self, numbers: FakeNumberRepository) -> None:
+        self.changes: list[Change] = []
+        self._numbers = numbers
+
+    def add(self, change: Change) -> int:
+        stored = dataclasses.replace(change, id=len(self.changes) + 1)
+        self.changes.append(stored)
+        return stored.id or 0
+
+    def set_count(self, change_id: int, count: int) -> None:
+        self.changes = [
+            dataclasses.replace(change, count=count) if change.id == change_id else change
+            for change in self.changes
+        ]
+
+    def import_of(self, number_id: int) -> int | None:
+        return self._numbers.created_by.get(number_id) if self._numbers.get(number_id) else None
+
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        imports = self._imports_of(query)
+        kept = [
+            change
+            for change in reversed(self.changes)
+            if (before_id is None or (change.id or 0) < before_id)
+            and (_keeps(query, change) or (change.id in imports and _keeps(_unnumbered(query), change)))
+        ]
+        return kept[:limit]
+
+    def _imports_of(self, query: ChangeQuery) -> set[int | None]:
+        """The import that created the number a query asks about: from the live number, or from
+        its delete."""
+        if query.number_id is None and query.number is None:
+            return set()
+        number_ids = {query.number_id} if query.number_id is not None else set()
+        if query.number is not None:
+            number_ids |= {n.id for n in self._numbers.all() if n.phone_number.e164 == query.number}
+        found = {self._numbers.created_by.get(number_id or 0) for number_id in number_ids}
+        found |= {
+            change.import_id
+            for change in self.changes
+            if change.action is Action.DELETE
+            and change.import_id is not None
+            and (change.subject_id == query.number_id or change.subject == query.number)
+        }
+        return found - {None}
+
+    def prune(self, older_than: datetime) -> int:
+        kept = [change for change in self.changes if change.at >= older_than]
+        pruned = len(self.changes) - len(kept)
+        self.changes = kept
+        return pruned
+
+
+def _unnumbered(query: ChangeQuery) -> ChangeQuery:
+    return dataclasses.replace(query, number_id=None, number=None)
+
+
+def _keeps(query: ChangeQuery, change: Change) -> bool:
+    return (
+        change.subject_type in query.subjects
+        and (
+            query.number_id is None
+            or (change.subject_type is Subject.NUMBER and change.subject_id == query.number_id)
+        )
+        and (
+            query.number is None or (change.subject_type is Subject.NUMBER and change.subject == query.number)
+        )
+        and (query.actor is None or change.actor.email == query.actor)
+        and (query.action is None or change.action is query.action)
+        and (query.since is None or change.at >= query.since)
+        and (query.until is None or change.at < query.until)
+        and (query.bulk_change_id is None or change.bulk_change_id == query.bulk_change_id)
+    )
+
+
 class FakePasswordHasher(PasswordHasher):
     """Reversible on purpose: only tests use it, to stay fast. It counts its checks."""
 
@@ -333,6 +463,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)
         self.users.tokens = self.tokens
         self.login_attempts: FakeLoginAttemptRepository = FakeLoginAttemptRepository()
+        self.changes: FakeChangeRepository = FakeChangeRepository(self.numbers)
+        self.numbers.changes = self.changes
         self.committed = False
         self.commit_error: Exception | None = None
         self._saved: list[list[_Saved]] = []  # one per unit of work entered and not yet left
@@ -385,11 +517,13 @@ class FakeImportJobStore(ImportJobStore):
         self.files: dict[int, list[bytes]] = {}
         self.progress_seen: list[int] = []
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
+    def create(
+        self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int, requested_by: Actor = SYSTEM
+    ) -> ImportJob:
         job_id = len(self.jobs) + 1
         self.files[job_id] = list(chunks)
         size = sum(map(len, self.files[job_id]))
-        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id)
+        job = ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id, requested_by=requested_by)
         self.jobs[job_id] = job
         return job
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from src.application.access_tokens import hash_secret
+from src.application.changes import Action, History
 from src.application.create_user import new_password
 from src.application.get_user import load_user
 from src.application.issue_token import AttemptKeys, count_attempt
@@ -30,11 +31,13 @@ class ChangePassword:
         hasher: PasswordHasher,
         password_check: PasswordCheck,
         clock: Clock,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._password_check = password_check
         self._clock = clock
+        self._history = history or History(clock)
 
     def __call__(self, change: PasswordChange) -> None:
         now = self._clock()
@@ -59,4 +62,6 @@ class ChangePassword:
             uow.login_attempts.forgive(keys.address)
             uow.login_attempts.clear(keys.address_and_account)
             uow.login_attempts.forgive(keys.account)
+            # That it changed, never the password or its hash.
+            uow.changes.add(self._history.change(Action.USER_PASSWORD, user.id, email, {}, {}))
             uow.commit()

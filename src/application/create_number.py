@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from src.application.changes import Action, History, number_fields
 from src.application.errors import IdempotencyKeyReused, NumberAlreadyExists
 from src.application.idempotency import IdempotencyKey, IdempotencyRecord
 from src.application.number_fields import NumberData
@@ -33,11 +34,13 @@ class CreateNumber:
         currencies: CurrencyCatalog,
         clock: Clock,
         idempotency_ttl: timedelta,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._currencies = currencies
         self._clock = clock
         self._idempotency_ttl = idempotency_ttl
+        self._history = history or History(clock)
 
     def __call__(self, command: CreateNumberCommand) -> Created:
         parts = command.data.parse(self._currencies)
@@ -68,6 +71,9 @@ class CreateNumber:
             with lost_races_explained(number, if_match=None):
                 uow.numbers.add(number)
                 result = NumberResult.of(number)
+                uow.changes.add(
+                    self._history.change(Action.CREATE, result.id, result.e164, {}, number_fields(result))
+                )
                 if idempotency is not None:
                     now = self._clock()
                     record = IdempotencyRecord(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from src.application.changes import Action, History, user_fields, utc_now
 from src.application.errors import DuplicateRecord, UserAlreadyExists
 from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
 from src.application.results import UserResult
@@ -19,11 +20,16 @@ class NewUser:
 
 class CreateUser:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, password_check: PasswordCheck
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        password_check: PasswordCheck,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._password_check = password_check
+        self._history = history or History(utc_now)
 
     def __call__(self, command: NewUser) -> UserResult:
         email, password, role = parse_new_user(command, self._password_check)
@@ -34,6 +40,9 @@ class CreateUser:
             try:
                 uow.users.add(user)
                 result = UserResult.of(user)
+                uow.changes.add(
+                    self._history.change(Action.USER_CREATE, result.id, result.email, {}, user_fields(result))
+                )
                 uow.commit()
             except DuplicateRecord as error:
                 raise UserAlreadyExists(email.value) from error

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from src.application.changes import Action, History, user_fields, utc_now
 from src.application.create_user import NewUser, parse_new_user
 from src.application.errors import DuplicateRecord
 from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
+from src.application.results import UserResult
 from src.domain.users import Role, User
 
 
@@ -13,11 +15,16 @@ class EnsureFirstAdmin:
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, password_check: PasswordCheck
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        password_check: PasswordCheck,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._hasher = hasher
         self._password_check = password_check
+        self._history = history or History(utc_now)
 
     def __call__(self, email: str, password: str) -> bool:
         new_admin = NewUser(email, password, Role.ADMIN.value)
@@ -26,7 +33,14 @@ class EnsureFirstAdmin:
             if uow.users.count() > 0:
                 return False
             try:
-                uow.users.add(User(address, self._hasher.hash(checked_password), role))
+                user = User(address, self._hasher.hash(checked_password), role)
+                uow.users.add(user)
+                created = UserResult.of(user)
+                uow.changes.add(
+                    self._history.change(
+                        Action.USER_CREATE, created.id, created.email, {}, user_fields(created)
+                    )
+                )
                 uow.commit()
             except DuplicateRecord:
                 return False

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from src.application.changes import SYSTEM, Actor, ActorProvider
 from src.application.errors import ApplicationError
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRejected, ImportReport, ImportRow
 from src.application.results import UserResult
@@ -33,6 +34,7 @@ class ImportJob:
     report: ImportReport | None = None  # once done: what was (or, rejected, would have been) stored
     error: str | None = None  # why it failed
     owner_id: int | None = None  # who uploaded it (None: a job from before jobs had owners)
+    requested_by: Actor = SYSTEM  # who sent the file: the numbers' creations are theirs
 
 
 class ImportJobNotFound(ApplicationError):
@@ -46,7 +48,9 @@ class ImportJobStore(abc.ABC):
     transaction of its own, so that progress is seen while the import's own transaction runs."""
 
     @abc.abstractmethod
-    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
+    def create(
+        self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int, requested_by: Actor = SYSTEM
+    ) -> ImportJob:
         """Store the file (chunk by chunk, never whole in memory) and a queued job, together."""
 
     @abc.abstractmethod
@@ -73,12 +77,15 @@ Enqueue = Callable[[int], None]  # hands a job id to the job queue
 
 
 class StartImportJob:
-    def __init__(self, store: ImportJobStore, enqueue: Enqueue) -> None:
+    def __init__(
+        self, store: ImportJobStore, enqueue: Enqueue, actor: ActorProvider = lambda: SYSTEM
+    ) -> None:
         self._store = store
         self._enqueue = enqueue
+        self._actor = actor
 
     def __call__(self, chunks: Iterable[bytes], mode: ImportMode, owner_id: int) -> ImportJob:
-        job = self._store.create(mode, chunks, owner_id)
+        job = self._store.create(mode, chunks, owner_id, self._actor())
         try:
             self._enqueue(job.id)
         except Exception:
@@ -131,7 +138,9 @@ class RunImportJob:
         self._store.start(job_id)
         try:
             rows = self._read_rows(self._store.read_file(job_id))
-            report = self._import_numbers(rows, job.mode, lambda done: self._store.progress(job_id, done))
+            report = self._import_numbers(
+                rows, job.mode, lambda done: self._store.progress(job_id, done), job.requested_by
+            )
         except ImportRejected as rejected:
             self._store.finish(job_id, JobStatus.FAILED, rejected.report, str(rejected))
             return JobStatus.FAILED

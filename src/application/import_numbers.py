@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from src.application.changes import Action, Actor, Change, History, utc_now
 from src.application.errors import ApplicationError
 from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
@@ -107,25 +108,51 @@ class ImportNumbers:
         batch_size: int = 5000,
         max_reported_errors: int = 1000,
         overlap_writes: bool = False,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._currencies = currencies
         self._batch_size = batch_size
         self._max_reported_errors = max_reported_errors
         self._overlap_writes = overlap_writes  # store on a second thread (a server database only)
+        self._history = history or History(utc_now)
 
     def __call__(
-        self, rows: Iterable[ImportRow], mode: ImportMode, progress: Progress | None = None
+        self,
+        rows: Iterable[ImportRow],
+        mode: ImportMode,
+        progress: Progress | None = None,
+        actor: Actor | None = None,
     ) -> ImportReport:
-        """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end."""
+        """One transaction: in all-or-nothing mode it is rolled back at the first bad row's end.
+        `actor`: who sent the file, when not the caller (a job, run by a worker)."""
         tally = _Tally(self._max_reported_errors)
+        stamp = self._history.stamp()
+        with self._uow_factory() as uow:
+            # One record for the import, first: each number it stores links to it.
+            record = Change(stamp.at, actor or stamp.actor, Action.IMPORT, None, f"{mode} import", count=0)
+            import_id = uow.changes.add(record)
+            self._store(uow, rows, mode, progress, tally, import_id)
+        if progress is not None:
+            progress(tally.received)
+        return tally.report()
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        rows: Iterable[ImportRow],
+        mode: ImportMode,
+        progress: Progress | None,
+        tally: _Tally,
+        import_id: int,
+    ) -> None:
         seen: set[int] = set()  # the file's numbers so far, as integers: about 60 bytes each
         batch: list[tuple[int, NewNumber]] = []
 
         def rejected_already() -> bool:  # all-or-nothing with a bad row: store nothing, only check
             return mode is ImportMode.ALL_OR_NOTHING and tally.invalid_rows > 0
 
-        with self._uow_factory() as uow, _Writer(uow, tally, self._overlap_writes) as writer:
+        with _Writer(uow, tally, self._overlap_writes, import_id) as writer:
             for row in rows:
                 tally.received += 1
                 parts = self._parse(row, tally)
@@ -144,15 +171,13 @@ class ImportNumbers:
                         progress(tally.received)
             writer.store(batch, only_check=rejected_already())
             writer.finish()
-            if isinstance(rows, NotedRows):
-                tally.notes.extend(rows.notes)
-            if rejected_already():
-                tally.created = 0  # rolled back on the way out
-                raise ImportRejected(tally.report(), tally.invalid_rows)
-            uow.commit()
-        if progress is not None:
-            progress(tally.received)
-        return tally.report()
+        if isinstance(rows, NotedRows):
+            tally.notes.extend(rows.notes)
+        if rejected_already():
+            tally.created = 0  # rolled back on the way out
+            raise ImportRejected(tally.report(), tally.invalid_rows)
+        uow.changes.set_count(import_id, tally.created)
+        uow.commit()
 
     def _parse(self, row: ImportRow, tally: _Tally) -> NewNumber | None:
         if row.data is None:
@@ -179,9 +204,10 @@ class _Writer:
     database then stores one batch while the caller validates the next (the driver lets go of the
     GIL while it waits), so an import uses two cores. Only the caller's thread touches the tally."""
 
-    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool) -> None:
+    def __init__(self, uow: UnitOfWork, tally: _Tally, overlap: bool, import_id: int) -> None:
         self._uow = uow
         self._tally = tally
+        self._import_id = import_id
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if overlap else None
         self._pending: deque[Future[tuple[_Batch, set[str], bool]]] = deque()
 
@@ -222,7 +248,7 @@ class _Writer:
         numbers = self._uow.number_imports
         if only_check:
             return batch, numbers.taken([parts[0] for _, parts in batch]), False
-        return batch, numbers.add_new([parts for _, parts in batch]), True
+        return batch, numbers.add_new([parts for _, parts in batch], self._import_id), True
 
     def _account(self, batch: _Batch, taken: set[str], stored: bool) -> None:
         if stored:

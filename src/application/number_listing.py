@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog, parse_amount
 from src.domain.phone_numbers import is_region
@@ -81,7 +82,9 @@ class Sort:
             if name not in {sort_field.value for sort_field in SortField}:
                 allowed = ", ".join(SortField)
                 raise DomainError(
-                    f"{item.strip()!r} is not a sort key; use {allowed}, each may start with -", "sort"
+                    f"{item.strip()!r} is not a sort key; use {allowed}, each may start with -"
+                    + did_you_mean(name, [sort_field.value for sort_field in SortField]),
+                    "sort",
                 )
             if any(key.field == name for key in keys):
                 raise DomainError(f"{name!r} is given twice", "sort")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Set
 from contextlib import contextmanager
 
+from src.application.changes import Change
 from src.application.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
@@ -34,6 +35,12 @@ def require_version(number: Number, if_match: Set[int] | None) -> None:
     """`if_match`: the versions the client says it saw (If-Match); None when it set no condition."""
     if if_match is not None and number.version not in if_match:
         raise VersionMismatch(number.id or 0, number.version)
+
+
+def record_number_change(uow: UnitOfWork, change: Change) -> None:
+    """A write that changed no field (a PATCH of the same values) changed nothing worth recording."""
+    if change.fields:
+        uow.changes.add(change)
 
 
 @contextmanager

@@ -6,20 +6,30 @@ import abc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from types import TracebackType
-from typing import Self
+from typing import NamedTuple, Self
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import Change, ChangeQuery, ChangeStamp
 from src.application.idempotency import IdempotencyRecord
-from src.application.number_listing import Listing, Position
+from src.application.number_listing import Listing, NumberFilter, Position
 from src.application.results import NumberRecord, NumberView, ViewPage
-from src.domain.money import Money
+from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every store: no row has a larger one
 NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
+
+
+class BulkValues(NamedTuple):
+    """What a bulk change sets on every number it matches; None leaves a field as it is."""
+
+    monthly_price: Decimal | None = None
+    setup_price: Decimal | None = None
+    currency: Currency | None = None
 
 
 class NumberRepository(abc.ABC):
@@ -38,15 +48,52 @@ class NumberRepository(abc.ABC):
 
 
 class NumberImportStore(abc.ABC):
-    """Bulk storage for imports, inside the unit of work's transaction."""
+    """Set-based storage of numbers in bulk (imports, bulk changes), inside the unit of work's
+    transaction: no entity is loaded, so the repository's aggregates stay out of it."""
 
     @abc.abstractmethod
-    def add_new(self, numbers: Sequence[NewNumber]) -> set[str]:
-        """Store in bulk each number whose phone number is free; return the E.164 of the others."""
+    def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        """Store in bulk each number whose phone number is free, each linked to the import that
+        creates it (its change id); return the E.164 of the others."""
 
     @abc.abstractmethod
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
         """The E.164 of those phone numbers that are stored."""
+
+    @abc.abstractmethod
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
+        """Set `values` on every number the filter keeps at this moment, bumping each version, and
+        record each one's change (before and after, under `bulk_change_id`); answer how many.
+        The rows are locked first: a concurrent single write either went before (and the filter
+        judged its result) or waits, then finds its version gone. Set-based: a hundred thousand
+        numbers are one statement where the store allows, never a round trip each."""
+
+
+class ChangeRepository(abc.ABC):
+    """The change history: appended to, listed, pruned by age; never edited."""
+
+    @abc.abstractmethod
+    def add(self, change: Change) -> int:
+        """Record one change; answer its id."""
+
+    @abc.abstractmethod
+    def set_count(self, change_id: int, count: int) -> None:
+        """Complete the record of an import or bulk change, made before the numbers it changes,
+        with how many it changed (in the same transaction: a record is never edited later)."""
+
+    @abc.abstractmethod
+    def import_of(self, number_id: int) -> int | None:
+        """The id of the import that created this stored number; None if none did."""
+
+    @abc.abstractmethod
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        """Newest first (by id), only those older than `before_id` when given (keyset paging)."""
+
+    @abc.abstractmethod
+    def prune(self, older_than: datetime) -> int:
+        """Forget the changes recorded before `older_than`; answer how many."""
 
 
 class NumberReader(abc.ABC):
@@ -74,6 +121,10 @@ class NumberReader(abc.ABC):
     @abc.abstractmethod
     def stream(self, listing: Listing) -> Iterator[NumberRecord]:
         """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+    @abc.abstractmethod
+    def count(self, number_filter: NumberFilter) -> int:
+        """How many numbers the filter keeps, exactly however many (a bulk change is guarded by it)."""
 
 
 class IdempotencyRepository(abc.ABC):
@@ -186,6 +237,7 @@ class UnitOfWork(abc.ABC):
     users: UserRepository
     tokens: TokenRepository
     login_attempts: LoginAttemptRepository
+    changes: ChangeRepository
 
     def __enter__(self) -> Self:
         return self

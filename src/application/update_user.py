@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from src.application.changes import Action, History, user_fields
 from src.application.errors import LastActiveAdmin
 from src.application.get_user import load_user
 from src.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -22,9 +23,10 @@ class UserChanges:
 class UpdateUser:
     """Change a role or (de)activate; deactivation revokes every token of the user at once."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, history: History | None = None) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
+        self._history = history or History(clock)
 
     def __call__(self, command: UserChanges) -> UserResult:
         errors = FieldErrors()
@@ -33,6 +35,7 @@ class UpdateUser:
         errors.raise_if_any()
         with self._uow_factory() as uow:
             user = load_user(uow, command.user_id)
+            before = UserResult.of(user)
             new_role = role or user.role
             new_active = user.active if active is None else active
             if user.is_active_admin and not (new_active and new_role is Role.ADMIN):
@@ -41,6 +44,11 @@ class UpdateUser:
             if not user.active and user.id is not None:
                 uow.tokens.revoke_all_of(user.id, self._clock())
             result = UserResult.of(user)
+            change = self._history.change(
+                Action.USER_UPDATE, result.id, result.email, user_fields(before), user_fields(result)
+            )
+            if change.fields:
+                uow.changes.add(change)
             uow.commit()
             return result
 

@@ -60,7 +60,10 @@ def parse_amount(raw: object) -> Decimal:
             dotted = raw.replace(",", ".")
             hint = f" (write the decimals after a dot: {dotted!r})" if _COMMA_DECIMAL.fullmatch(raw) else ""
             raise InvalidAmount(f"{_shorten(raw)!r} is not a decimal number{hint}")
-        raw = Decimal(raw)
+        try:
+            return _checked_amount(Decimal(raw))
+        except InvalidOperation:  # an exponent past what any Decimal holds, such as 1e1000000000000000000
+            raise InvalidAmount(f"{_shorten(raw)!r} is out of range") from None
     return _checked_amount(Decimal(raw))
 
 

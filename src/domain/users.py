@@ -65,10 +65,13 @@ class EmailAddress:
     value: str
 
     def __post_init__(self) -> None:
-        text = self.value
-        if not isinstance(text, str) or len(text) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(text):
+        if not isinstance(self.value, str):
             raise InvalidEmail("must be an email address such as ana@example.com", "email")
-        object.__setattr__(self, "value", self.value.strip().lower())
+        # Checked as stored: lower-casing may lengthen the text ("İ" becomes two code points).
+        text = self.value.lower()
+        if len(text) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(text):
+            raise InvalidEmail("must be an email address such as ana@example.com", "email")
+        object.__setattr__(self, "value", text)
 
     @classmethod
     def parse(cls, raw: object) -> EmailAddress:

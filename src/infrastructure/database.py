@@ -6,7 +6,7 @@ import select
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from src.application.errors import StorageUnavailable
@@ -69,6 +69,7 @@ def _create_sqlite_engine(url: str, isolation: dict[str, Any]) -> Engine:
     engine = create_engine(
         url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **isolation
     )
+    writes = not isolation
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -77,6 +78,20 @@ def _create_sqlite_engine(url: str, isolation: dict[str, Any]) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")  # so a deleted user's tokens go with them
         cursor.close()
+        if writes:
+            # The driver would otherwise open transactions itself, lazily, at the first write.
+            dbapi_connection.isolation_level = None
+
+    if writes:
+
+        @event.listens_for(engine, "begin")
+        def _take_the_write_lock(connection: Connection) -> None:
+            """A unit of work reads, decides, then writes: under SQLite's default (deferred)
+            transactions two of them may read one version and both write, each checking a version
+            it read before the other's commit. Taking the write lock at BEGIN makes writers take
+            turns, each reading what the previous one committed, as row locks and the version check
+            do on PostgreSQL. Readers are not held back (WAL, and reads use the autocommit engine)."""
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
+from src.application.changes import SYSTEM, Actor
 from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
 from src.application.import_numbers import ImportMode, ImportReport, RowError
 from src.infrastructure.tables import import_job_chunks, import_jobs
@@ -19,7 +20,9 @@ class SqlAlchemyImportJobStore(ImportJobStore):
         self._engine = engine
         self._clock = clock
 
-    def create(self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int) -> ImportJob:
+    def create(
+        self, mode: ImportMode, chunks: Iterable[bytes], owner_id: int, requested_by: Actor = SYSTEM
+    ) -> ImportJob:
         now = self._clock()
         with self._engine.begin() as connection:
             job_id = connection.execute(
@@ -32,6 +35,9 @@ class SqlAlchemyImportJobStore(ImportJobStore):
                     attempts=0,
                     created_at=now,
                     updated_at=now,
+                    requested_by_id=requested_by.user_id,
+                    requested_by_email=requested_by.email,
+                    request_id=requested_by.request_id,
                     owner_id=owner_id,
                 )
                 .returning(import_jobs.c.id)
@@ -41,7 +47,9 @@ class SqlAlchemyImportJobStore(ImportJobStore):
                 connection.execute(insert(import_job_chunks).values(job_id=job_id, seq=seq, data=chunk))
                 size += len(chunk)
             connection.execute(update(import_jobs).where(import_jobs.c.id == job_id).values(bytes=size))
-        return ImportJob(job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id)
+        return ImportJob(
+            job_id, JobStatus.QUEUED, mode, size, 0, owner_id=owner_id, requested_by=requested_by
+        )
 
     def get(self, job_id: int) -> ImportJob | None:
         with self._engine.connect() as connection:
@@ -131,5 +139,6 @@ def _job(row: Any) -> ImportJob:
         attempts=row["attempts"],
         report=report,
         error=row["error"],
+        requested_by=Actor(row["requested_by_id"], row["requested_by_email"], row["request_id"]),
         owner_id=row["owner_id"],
     )

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 IMPORT_TASK = "import_numbers"
 RETRY_STALLED_TASK = "retry_stalled_jobs"
+PRUNE_CHANGES_TASK = "prune_changes"
 PURGE_TASK = "purge_stale_records"
 # A worker is stalled once it has sent no heartbeat for this long (it sends one every 10 s).
 STALLED_AFTER_SECONDS = 30.0
@@ -51,11 +52,14 @@ def conninfo(database_url: str) -> str:
 
 
 def build_job_app(
-    connector: Any, run_import: Callable[[int], object], purge_stale: Callable[[], object] | None = None
+    connector: Any,
+    run_import: Callable[[int], object],
+    purge_stale: Callable[[], object] | None = None,
+    prune_changes: Callable[[], int] | None = None,
 ) -> procrastinate.App:
     """The queue's tasks, bound to this process's use cases. `purge_stale` (expired tokens, ended
-    login windows) runs every quarter of an hour on some worker; the web app, which only defers
-    imports, leaves it out."""
+    login windows) runs every quarter of an hour on some worker, `prune_changes` (the change
+    history's retention) daily; the web app, which only defers imports, leaves both out."""
     app = procrastinate.App(connector=connector)
 
     if purge_stale is not None:
@@ -64,6 +68,15 @@ def build_job_app(
         @app.task(name=PURGE_TASK, queueing_lock=PURGE_TASK)
         def purge_stale_records(timestamp: int) -> None:
             logger.info("purged stale records: %s", purge_stale())
+
+    if prune_changes is not None:
+
+        @app.periodic(cron="17 3 * * *", periodic_id="daily")
+        @app.task(name=PRUNE_CHANGES_TASK, queueing_lock=PRUNE_CHANGES_TASK)
+        def prune_old_changes(timestamp: int) -> None:
+            pruned = prune_changes()
+            if pruned:
+                logger.info("pruned %s changes past the retention", pruned)
 
     @app.task(name=IMPORT_TASK)
     def import_numbers(job_id: int) -> None:
@@ -89,11 +102,14 @@ async def retry_stalled(
 
 
 def worker_app(
-    database_url: str, run_import: Callable[[int], object], purge_stale: Callable[[], object] | None = None
+    database_url: str,
+    run_import: Callable[[int], object],
+    purge_stale: Callable[[], object] | None = None,
+    prune_changes: Callable[[], int] | None = None,
 ) -> procrastinate.App:
     """For a worker process: procrastinate's own asynchronous psycopg 3 connector."""
     connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
-    return build_job_app(connector, run_import, purge_stale)
+    return build_job_app(connector, run_import, purge_stale, prune_changes)
 
 
 def enqueuer(engine: Engine, run_import: Callable[[int], object]) -> Callable[[int], None]:

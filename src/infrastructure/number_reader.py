@@ -200,6 +200,13 @@ class SqlAlchemyNumberReader(NumberReader):
             for partition in result.partitions():
                 yield from map(NumberRecord._make, partition)
 
+    def count(self, number_filter: NumberFilter) -> int:
+        matching = select(numbers.c.id).where(
+            *number_queries.conditions(number_filter, postgresql=self._postgresql)
+        )
+        with self._connection() as connection:
+            return connection.scalar(select(func.count()).select_from(matching.subquery())) or 0
+
     def _view(self, row: Sequence[Any]) -> NumberView:
         number_id, version, e164, monthly_price, setup_price, currency = row
         return NumberView(

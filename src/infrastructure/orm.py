@@ -27,6 +27,8 @@ def start_mappers() -> None:
         # Every UPDATE and DELETE says "WHERE version = <the version read>"; the domain bumps it.
         version_id_col=numbers.c.version,
         version_id_generator=False,
+        # Written by imports in bulk (Core, COPY), read by the change history; no entity's business.
+        exclude_properties=["created_by_change_id"],
         properties={
             "phone_number": numbers.c.e164,
             # The composites' columns live under private names; both prices read the one

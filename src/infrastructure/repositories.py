@@ -1,21 +1,33 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
     Engine,
+    Integer,
     Row,
     String,
+    Text,
+    and_,
     bindparam,
     case,
+    cast,
     delete,
     exc,
     func,
+    insert,
+    literal,
     or_,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -24,11 +36,24 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from src.application.access_tokens import AccessToken
+from src.application.changes import (
+    Action,
+    Actor,
+    Change,
+    ChangeQuery,
+    ChangeStamp,
+    FieldChange,
+    FieldValue,
+    Subject,
+)
 from src.application.errors import StorageUnavailable
 from src.application.idempotency import IdempotencyRecord
+from src.application.number_listing import NumberFilter
 from src.application.ports import (
     MAX_ID,
     AttemptWindow,
+    BulkValues,
+    ChangeRepository,
     IdempotencyRepository,
     LoginAttemptRepository,
     NewNumber,
@@ -41,14 +66,22 @@ from src.application.ports import (
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
+from src.infrastructure import number_queries
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
-from src.infrastructure.tables import access_tokens, idempotency_keys, login_attempts, numbers, users
+from src.infrastructure.tables import (
+    access_tokens,
+    changes,
+    idempotency_keys,
+    login_attempts,
+    numbers,
+    users,
+)
 
-IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country"
+IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country, created_by_change_id"
 CREATE_IMPORT_TABLE = (
     'CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16) COLLATE "C", '
     "monthly_price numeric(8, 2), setup_price numeric(8, 2), currency varchar(3), "
-    "country varchar(2)) ON COMMIT DROP; TRUNCATE numbers_import"
+    "country varchar(2), created_by_change_id bigint) ON COMMIT DROP; TRUNCATE numbers_import"
 )
 # Moves the batch's free numbers and answers the taken ones (the rows the INSERT skipped): nearly
 # always none, where answering the inserted ones would send every number back.
@@ -85,11 +118,11 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         self._session = session
         self._copy_directly = True  # until a batch meets a number already stored
 
-    def add_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+    def add_new(self, new_numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         if not new_numbers:
             return set()
         if self._dialect() == "postgresql":
-            return self._copy_new(new_numbers)
+            return self._copy_new(new_numbers, import_id)
         rows = [
             {
                 "e164": phone_number.e164,
@@ -97,6 +130,7 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
                 "setup_price": setup_price.amount,
                 "currency": monthly_price.currency.code,
                 "country": phone_number.country,
+                "created_by_change_id": import_id,
             }
             for phone_number, monthly_price, setup_price in new_numbers
         ]
@@ -108,16 +142,18 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         inserted = set(self._session.connection().execute(statement, rows).scalars())
         return {phone_number.e164 for phone_number, _, _ in new_numbers} - inserted
 
-    def _copy_new(self, new_numbers: Sequence[NewNumber]) -> set[str]:
+    def _copy_new(self, new_numbers: Sequence[NewNumber], import_id: int | None) -> set[str]:
         """PostgreSQL: COPY the batch (the fastest way in), straight into the table while no batch
         has met a taken number; else into a temporary table, whose free rows are then moved (ON
         CONFLICT DO NOTHING also settles races with other writers). Answer the taken numbers."""
         text_rows = io.StringIO()
+        created_by = "\\N" if import_id is None else str(import_id)
         for phone_number, monthly_price, setup_price in new_numbers:
             country = phone_number.country or "\\N"
             currency = monthly_price.currency.code
             text_rows.write(
-                f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}\n"
+                f"{phone_number.e164}\t{monthly_price.amount}\t{setup_price.amount}\t{currency}\t{country}"
+                f"\t{created_by}\n"
             )
         size = text_rows.tell()  # COPY reads it at once: each read waits for the validating thread's GIL
         text_rows.seek(0)
@@ -152,8 +188,156 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         )
         return set(self._session.scalars(query))
 
+    def set_where(
+        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
+    ) -> int:
+        assignments: dict[str, Any] = {"version": numbers.c.version + 1}
+        if values.monthly_price is not None:
+            assignments["monthly_price"] = values.monthly_price
+        if values.setup_price is not None:
+            assignments["setup_price"] = values.setup_price
+        if values.currency is not None:
+            assignments["currency"] = values.currency
+        if self._dialect() == "postgresql":
+            return self._set_locked(number_filter, assignments, stamp, bulk_change_id)
+        rows = self._set_under_write_lock(number_filter, assignments)
+        recorded = []
+        for number_id, e164, *old_and_new in rows:
+            before, after = _wire_fields(e164, *old_and_new[:3]), _wire_fields(e164, *old_and_new[3:6])
+            fields = {
+                name: FieldChange(before[name], after[name]) for name in after if before[name] != after[name]
+            }
+            change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number_id, e164, fields)
+            recorded.append(_change_row(replace(change, bulk_change_id=bulk_change_id)))
+        if recorded:
+            self._session.execute(insert(changes), recorded)
+        return len(rows)
+
+    def _set_locked(
+        self,
+        number_filter: NumberFilter,
+        assignments: dict[str, Any],
+        stamp: ChangeStamp,
+        bulk_change_id: int,
+    ) -> int:
+        """PostgreSQL, one statement, no row sent back: lock the matching rows (a concurrent writer
+        of one of them waits, or has committed and its new values are what the filter judged),
+        update them, and record each one's change from its values before (the lock's) and after."""
+        locked = (
+            select(numbers.c.id, numbers.c.monthly_price, numbers.c.setup_price, numbers.c.currency)
+            .where(*self._conditions(number_filter))
+            .with_for_update()
+            .cte("locked")
+        )
+        updated = (
+            update(numbers)
+            .where(numbers.c.id == locked.c.id)
+            .values(**assignments)
+            .returning(
+                numbers.c.id,
+                type_coerce(numbers.c.e164, String).label("e164"),
+                cast(locked.c.monthly_price, Text).label("old_monthly"),
+                cast(locked.c.setup_price, Text).label("old_setup"),
+                type_coerce(locked.c.currency, String).label("old_currency"),
+                cast(numbers.c.monthly_price, Text).label("new_monthly"),
+                cast(numbers.c.setup_price, Text).label("new_setup"),
+                type_coerce(numbers.c.currency, String).label("new_currency"),
+            )
+            .cte("updated")
+        )
+
+        def changed(name: str, old: Any, new: Any) -> list[Any]:
+            pair = func.json_build_object("before", old, "after", new)
+            return [literal(name), case((old != new, pair))]
+
+        fields = func.json_strip_nulls(
+            func.json_build_object(
+                *changed("monthyPrice", updated.c.old_monthly, updated.c.new_monthly),
+                *changed("setupPrice", updated.c.old_setup, updated.c.new_setup),
+                *changed("currency", updated.c.old_currency, updated.c.new_currency),
+            )
+        )
+        columns = ("at", "actor_id", "actor_email", "request_id", "action", "subject_type")
+        recorded = (
+            insert(changes)
+            .from_select(
+                [*columns, "subject_id", "subject", "fields", "bulk_change_id"],
+                select(
+                    literal(stamp.at, changes.c.at.type),
+                    literal(stamp.actor.user_id, Integer),
+                    literal(stamp.actor.email, String),
+                    literal(stamp.actor.request_id, String),
+                    literal(Action.BULK_UPDATE.value),
+                    literal(Subject.NUMBER.value),
+                    updated.c.id,
+                    updated.c.e164,
+                    cast(fields, Text),
+                    literal(bulk_change_id, BigInteger),
+                ).select_from(updated),
+            )
+            .returning(changes.c.id)
+            .cte("recorded")
+        )
+        return int(self._session.execute(select(func.count()).select_from(recorded)).scalar_one())
+
+    def _set_under_write_lock(
+        self, number_filter: NumberFilter, assignments: dict[str, Any]
+    ) -> Sequence[Any]:
+        """SQLite, whose RETURNING sees only the new row: the first UPDATE (the version alone) takes
+        the database's write lock and answers the values before; under that lock the second sets
+        the new values on exactly those rows (the filter may no longer match them after)."""
+        version = assignments.pop("version")
+        bumped = self._session.execute(
+            update(numbers)
+            .where(*self._conditions(number_filter))
+            .values(version=version)
+            .returning(
+                numbers.c.id,
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+                numbers.c.version,
+            )
+        ).all()
+        if not assignments or not bumped:
+            return [(*row[:5], *row[2:5]) for row in bumped]
+        ids = json.dumps([row[0] for row in bumped])
+        in_bumped = numbers.c.id.in_(select(text("value")).select_from(func.json_each(ids)))
+        self._session.execute(update(numbers).where(in_bumped).values(**assignments))
+        new_values = {
+            "monthly_price": assignments.get("monthly_price"),
+            "setup_price": assignments.get("setup_price"),
+            "currency": assignments.get("currency"),
+        }
+        return [
+            (
+                number_id,
+                e164,
+                monthly,
+                setup,
+                currency,
+                monthly if new_values["monthly_price"] is None else new_values["monthly_price"],
+                setup if new_values["setup_price"] is None else new_values["setup_price"],
+                currency if new_values["currency"] is None else new_values["currency"].code,
+            )
+            for number_id, e164, monthly, setup, currency, _ in bumped
+        ]
+
+    def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
+        return number_queries.conditions(number_filter, postgresql=self._dialect() == "postgresql")
+
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+
+def _wire_fields(e164: str, monthly: Decimal, setup: Decimal, currency: str) -> dict[str, FieldValue]:
+    return {
+        "value": e164,
+        "monthyPrice": f"{monthly:.2f}",
+        "setupPrice": f"{setup:.2f}",
+        "currency": currency,
+    }
 
 
 class SqlAlchemyIdempotencyRepository(IdempotencyRepository):
@@ -328,3 +512,148 @@ class SqlAlchemyLoginAttemptRepository(LoginAttemptRepository):
 
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+
+class SqlAlchemyChangeRepository(ChangeRepository):
+    """Core statements only: a change is written once and read as plain data, never as an entity."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, change: Change) -> int:
+        self._flush_the_change_itself()
+        inserted = self._session.execute(insert(changes).values(_change_row(change)).returning(changes.c.id))
+        return int(inserted.scalar_one())
+
+    def set_count(self, change_id: int, count: int) -> None:
+        self._session.execute(update(changes).where(changes.c.id == change_id).values(count=count))
+
+    def import_of(self, number_id: int) -> int | None:
+        if not 0 < number_id <= MAX_ID:
+            return None
+        found = self._session.execute(
+            select(numbers.c.created_by_change_id).where(numbers.c.id == number_id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def _flush_the_change_itself(self) -> None:
+        """The change being recorded is written first, so that a lost race (a taken number, a
+        version changed meanwhile) is told as such, not as a failure of the record."""
+        with translated_storage_errors():
+            self._session.flush()
+
+    def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
+            return []  # no such number, and asking would overflow the column type
+        found = select(changes).where(*_change_conditions(query))
+        if before_id is not None:
+            found = found.where(changes.c.id < before_id)
+        rows = self._session.execute(found.order_by(changes.c.id.desc()).limit(limit))
+        return [_change_of(row) for row in rows]
+
+    def prune(self, older_than: datetime) -> int:
+        pruned = self._session.execute(delete(changes).where(changes.c.at < older_than))
+        return int(pruned.rowcount)  # type: ignore[attr-defined]
+
+
+CHANGE_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_email",
+    "request_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject",
+    "fields",
+    "bulk_change_id",
+    "count",
+    "import_id",
+)
+
+
+def _about_number(
+    own: Callable[[Any], ColumnElement[bool]], the_number: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """A number's own changes, and the import that created it: found through the number's row
+    while it lives, then through its delete record (index look-ups, no scan)."""
+    deletes = changes.alias("deletes")
+    created_by = select(numbers.c.created_by_change_id).where(the_number).scalar_subquery()
+    deleted_from = select(deletes.c.import_id).where(
+        own(deletes), deletes.c.action == Action.DELETE.value, deletes.c.import_id.is_not(None)
+    )
+    return or_(
+        and_(own(changes), changes.c.subject_type == Subject.NUMBER.value),
+        changes.c.id == created_by,
+        changes.c.id.in_(deleted_from),
+    )
+
+
+def _change_row(change: Change) -> dict[str, Any]:
+    return {
+        "at": change.at,
+        "actor_id": change.actor.user_id,
+        "actor_email": change.actor.email,
+        "request_id": change.actor.request_id,
+        "action": change.action.value,
+        "subject_type": change.subject_type.value,
+        "subject_id": change.subject_id,
+        "subject": change.subject,
+        "fields": json.dumps(
+            {name: {"before": field.before, "after": field.after} for name, field in change.fields.items()}
+        ),
+        "bulk_change_id": change.bulk_change_id,
+        "count": change.count,
+        "import_id": change.import_id,
+    }
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format: \\N for NULL, backslashes doubled (JSON escapes the rest)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _change_of(row: Any) -> Change:
+    fields = {
+        name: FieldChange(value.get("before"), value.get("after"))
+        for name, value in json.loads(row.fields).items()
+    }
+    return Change(
+        at=row.at,
+        actor=Actor(row.actor_id, row.actor_email, row.request_id),
+        action=Action(row.action),
+        subject_id=row.subject_id,
+        subject=row.subject,
+        fields=fields,
+        bulk_change_id=row.bulk_change_id,
+        count=row.count,
+        import_id=row.import_id,
+        id=row.id,
+    )
+
+
+def _change_conditions(query: ChangeQuery) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [
+        changes.c.subject_type.in_([subject.value for subject in query.subjects])
+    ]
+    if query.number_id is not None:
+        number_id = query.number_id
+        found.append(_about_number(lambda table: table.c.subject_id == number_id, numbers.c.id == number_id))
+    if query.number is not None:
+        e164 = query.number
+        found.append(_about_number(lambda table: table.c.subject == e164, numbers.c.e164 == e164))
+    if query.actor is not None:
+        found.append(changes.c.actor_email == query.actor)
+    if query.action is not None:
+        found.append(changes.c.action == query.action.value)
+    if query.since is not None:
+        found.append(changes.c.at >= query.since)
+    if query.until is not None:
+        found.append(changes.c.at < query.until)
+    if query.bulk_change_id is not None:
+        found.append(changes.c.bulk_change_id == query.bulk_change_id)
+    return found

@@ -55,6 +55,8 @@ class Settings:
     # An import whose body is larger runs as a job (PostgreSQL only): 202 and a status to follow.
     # 0: every import is answered in the request, whatever its size.
     import_job_threshold_bytes: int = 5 * 1024 * 1024
+    # The change history keeps everything unless told how many days to keep (0: forever).
+    changes_retention_days: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -77,6 +79,8 @@ class Settings:
             )
         if self.import_job_threshold_bytes < 0:
             raise SettingsError("IMPORT_JOB_THRESHOLD_BYTES must be 0 (no jobs) or a size in bytes")
+        if self.changes_retention_days < 0:
+            raise SettingsError("CHANGES_RETENTION_DAYS must be 0 (keep everything) or a number of days")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if not self.allowed_hosts or any(not host or "/" in host for host in self.allowed_hosts):
@@ -124,6 +128,7 @@ class Settings:
                 host.strip().lower() for host in (env.get("ALLOWED_HOSTS") or "").split(",") if host.strip()
             )
             or defaults.allowed_hosts,
+            changes_retention_days=_integer(env, "CHANGES_RETENTION_DAYS", defaults.changes_retention_days),
         )
 
 

@@ -59,6 +59,9 @@ numbers = Table(
     # ISO 3166 alpha-2 region, derived from the number on every write (None for non-geographic
     # numbers such as +800): stored so that the country filter is an index look-up.
     Column("country", AsciiCode(2), nullable=True),
+    # The import that created the number (its record in `changes`), if one did: an import records
+    # itself once, not once per number.
+    Column("created_by_change_id", BigInteger, nullable=True),
     UniqueConstraint("e164"),
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
@@ -71,6 +74,9 @@ numbers = Table(
     # `prefix` is a LIKE '+abc%' range scan of the unique index (e164's collation is "C"); `q`
     # (digits anywhere) is a trigram search, on PostgreSQL only (the migration creates it there).
     Index("ix_numbers_e164_trgm", "e164", postgresql_using="gin", postgresql_ops={"e164": "gin_trgm_ops"}),
+    # An id is never given twice (ETags are "<id>.<version>"); PostgreSQL's sequences already
+    # never go back, SQLite would otherwise reuse the highest id once it is deleted.
+    sqlite_autoincrement=True,
 )
 
 # The first outcome of each create sent with an Idempotency-Key, until it expires; a key is the
@@ -96,6 +102,7 @@ users = Table(
     Column("active", Boolean, nullable=False),
     UniqueConstraint("email"),
     CheckConstraint("role IN ('admin', 'supervisor', 'viewer')", name="role_known"),
+    sqlite_autoincrement=True,
 )
 
 # Only the SHA-256 of each token; the secret itself is shown once, to its owner.
@@ -135,7 +142,38 @@ import_jobs = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     # Who uploaded it: only they (and admins) see the job. None for jobs older than owners.
     Column("owner_id", Integer, nullable=True),
+    # Who sent the file, for the change history of the numbers a worker creates from it.
+    Column("requested_by_id", Integer, nullable=True),
+    Column("requested_by_email", String(254), nullable=True),
+    Column("request_id", String(128), nullable=True),
     CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status_known"),
+    sqlite_autoincrement=True,
+)
+
+# The change history (src/application/changes.py): appended to, never updated; old rows pruned.
+# No foreign keys: a number's or user's history outlives it. `fields` is JSON text, written by
+# Python or, for an import's rows, built by PostgreSQL itself.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor_email", String(254), nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("action", String(16), nullable=False),
+    Column("subject_type", String(16), nullable=False),
+    Column("subject_id", Integer, nullable=True),
+    Column("subject", String(512), nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("bulk_change_id", BigInteger, nullable=True),
+    Column("count", Integer, nullable=True),
+    Column("import_id", BigInteger, nullable=True),  # on a delete: the import that created the number
+    # A thing's history, newest first; the log filtered by number (E.164) or action; by age.
+    Index("ix_changes_subject_id_id", "subject_id", "id"),
+    Index("ix_changes_subject_id", "subject", "id"),
+    Index("ix_changes_action_id", "action", "id"),
+    Index("ix_changes_at", "at"),
 )
 
 import_job_chunks = Table(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from src.application.errors import StorageUnavailable
 from src.application.ports import UnitOfWork
 from src.infrastructure.repositories import (
+    SqlAlchemyChangeRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginAttemptRepository,
     SqlAlchemyNumberImportStore,
@@ -33,6 +34,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.users = SqlAlchemyUserRepository(self.session)
         self.tokens = SqlAlchemyTokenRepository(self.session)
         self.login_attempts = SqlAlchemyLoginAttemptRepository(self.session)
+        self.changes = SqlAlchemyChangeRepository(self.session)
         return super().__enter__()
 
     def __exit__(

@@ -10,7 +10,7 @@ from flask import Flask
 
 from src.web.access_log import register_access_log
 from src.web.auth import register_authorization
-from src.web.blueprints import auth, docs, health, numbers, users
+from src.web.blueprints import auth, changes, docs, health, numbers, users
 from src.web.cli import register_commands
 from src.web.errors import register_error_handlers
 from src.web.http_policies import register_http_policies
@@ -47,3 +47,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(changes.bp)

@@ -6,8 +6,9 @@ document says exactly what is enforced); an endpoint that declares nothing is ad
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
+from src.application.changes import SYSTEM, Actor
 from src.application.errors import Forbidden
 from src.application.results import UserResult
 from src.domain.users import Permission
@@ -65,6 +66,15 @@ def principal() -> UserResult:
     """The authorized caller (only in views that need a permission)."""
     caller: UserResult = g.principal
     return caller
+
+
+def current_actor() -> Actor:
+    """Who the change being recorded is by: the authorized caller of this request and its id.
+    Outside a request (command line, worker) it is the system."""
+    if not has_request_context():
+        return SYSTEM
+    caller: UserResult | None = g.get("principal")
+    return Actor(caller.id if caller else None, caller.email if caller else None, g.get("request_id") or None)
 
 
 def require(permission: Permission) -> None:

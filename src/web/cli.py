@@ -37,7 +37,8 @@ def seed_command(count: int) -> None:
 @with_appcontext
 def worker_command(concurrency: int, heartbeat_file: Path | None) -> None:
     """Run the jobs of large imports (PostgreSQL only) until stopped (SIGTERM/SIGINT: the job in
-    hand is finished first). Start as many as you like, on any machine that reaches the database."""
+    hand is finished first). Start as many as you like, on any machine that reaches the database.
+    It also prunes the change history past CHANGES_RETENTION_DAYS, daily."""
     run_worker = inventory().run_worker
     if run_worker is None:
         raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
@@ -69,7 +70,21 @@ def create_user_command(email: str, role: str) -> None:
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
 
 
+@click.command("prune-changes")
+@click.option("--days", type=int, default=None, help="Keep this many days (default: CHANGES_RETENTION_DAYS).")
+@with_appcontext
+def prune_changes_command(days: int | None) -> None:
+    """Forget the change history older than the retention (CHANGES_RETENTION_DAYS; 0 keeps all)."""
+    served = inventory()
+    keep = served.settings.changes_retention_days if days is None else days
+    if keep <= 0:
+        click.echo("the change history is kept forever (CHANGES_RETENTION_DAYS is 0): nothing pruned")
+        return
+    click.echo(f"pruned {served.prune_changes(keep)} changes older than {keep} days")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(prune_changes_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(purge_command)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from flask import Flask, Response, g
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from src.application.bulk_change import CountMismatch
 from src.application.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -32,13 +32,17 @@ from src.application.errors import (
 )
 from src.application.import_jobs import ImportJobNotFound
 from src.application.import_numbers import ImportRejected
+from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, InvalidFields
 from src.web.cursors import InvalidCursor
 from src.web.schemas import (
     FieldError,
+    ImportParams,
+    ListParams,
     NumberIn,
     NumberPatch,
     Problem,
+    QueryParameters,
     TokenRequest,
     UserIn,
     UserPatch,
@@ -65,6 +69,8 @@ def problem(
     errors: list[FieldError] | None = None,
     errors_omitted: int = 0,
     headers: Mapping[str, str] | None = None,
+    count: int | None = None,
+    expected_count: int | None = None,
 ) -> Response:
     """A problem+json answer; of `errors`, the first MAX_PROBLEM_ERRORS, and how many more there were
     (`errors_omitted` adds those its caller never listed)."""
@@ -79,6 +85,8 @@ def problem(
         errors=errors,
         errorsOmitted=errors_omitted or None,
         requestId=g.get("request_id"),
+        count=count,
+        expectedCount=expected_count,
     )
     return Response(
         body.model_dump_json(exclude_none=True),
@@ -96,6 +104,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NumberAlreadyExists, _already_exists)
     app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
     app.register_error_handler(VersionMismatch, _version_mismatch)
+    app.register_error_handler(CountMismatch, _count_mismatch)
     app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
     app.register_error_handler(Unauthenticated, _unauthenticated)
@@ -114,7 +123,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-# What each request body is, for "did you mean" answers naming the fields it does have.
+# What each request body (or query string) is, for "did you mean" answers naming the fields it does have.
 _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
     model.__name__: (what, model)
     for what, model in (
@@ -123,6 +132,8 @@ _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
         ("a login", TokenRequest),
         ("a user", UserIn),
         ("a user change", UserPatch),
+        ("GET /numbers", ListParams),
+        ("POST /numbers/imports", ImportParams),
     )
 }
 
@@ -166,6 +177,10 @@ def _changed_meanwhile(error: NumberChangedMeanwhile) -> Response:
 
 def _version_mismatch(error: VersionMismatch) -> Response:
     return problem(412, str(error), kind="version-mismatch")
+
+
+def _count_mismatch(error: CountMismatch) -> Response:
+    return problem(412, str(error), kind="count-mismatch", count=error.actual, expected_count=error.expected)
 
 
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:
@@ -289,6 +304,7 @@ def _house_style(message: str) -> str:
 
 def _unknown_field_message(field: str, what: str, model: type[BaseModel]) -> str:
     fields = [info.alias or name for name, info in model.model_fields.items()]
-    message = f"is not a field of {what} (the fields are {', '.join(fields)})"
-    close = difflib.get_close_matches(field, fields, n=1)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
+    if issubclass(model, QueryParameters):
+        message = f"is not a query parameter of {what} (the parameters are {', '.join(fields)})"
+        return message + did_you_mean(field, fields, model.synonyms)
+    return f"is not a field of {what} (the fields are {', '.join(fields)})" + did_you_mean(field, fields)

@@ -75,5 +75,7 @@ def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
         if cors_origins:
-            headers.add("Vary", "Origin")
+            # One Vary header listing both (Accept, Origin): a second header line would be read
+            # as the only one by clients that take the last value (Postman's headers.get does).
+            response.vary.add("Origin")
         return response

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from src.application.authorize_request import AuthorizeRequest
+from src.application.bulk_change import BulkChange
 from src.application.change_password import ChangePassword
 from src.application.create_number import CreateNumber
 from src.application.create_user import CreateUser
@@ -23,6 +24,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
+from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -51,6 +53,7 @@ class WebSettings:
     trust_proxy_headers: int
     allowed_hosts: tuple[str, ...]
     debug: bool
+    changes_retention_days: int  # `flask prune-changes` keeps this many days by default (0: all)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class Inventory:
     replace_number: ReplaceNumber
     patch_number: PatchNumber
     delete_number: DeleteNumber
+    bulk_change: BulkChange
+    list_changes: ListChanges
+    number_history: NumberHistory
+    prune_changes: PruneChanges
     seed_numbers: SeedNumbers
     export_numbers: ExportNumbers
     import_numbers: ImportNumbers

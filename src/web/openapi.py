@@ -34,6 +34,9 @@ from src.web.cursors import InvalidCursor
 from src.web.errors import PROBLEM_TYPE
 from src.web.inventory import WebSettings
 from src.web.schemas import (
+    BulkChangeIn,
+    BulkChangeOut,
+    ChangeOut,
     HealthStatus,
     ImportJobOut,
     ImportReportOut,
@@ -68,6 +71,9 @@ MODELS: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
     (UserOut, "serialization"),
     (ImportReportOut, "serialization"),
     (ImportJobOut, "serialization"),
+    (BulkChangeIn, "validation"),
+    (BulkChangeOut, "serialization"),
+    (ChangeOut, "serialization"),
 ]
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "number_id": {
@@ -285,6 +291,7 @@ def build_openapi(app: Flask, settings: WebSettings) -> dict[str, Any]:
         },
         "tags": [
             {"name": "numbers", "description": "The inventory of DID numbers for sale."},
+            {"name": "history", "description": "Who changed what, and when: the change history."},
             {"name": "probes", "description": "For load balancers and orchestrators."},
             {"name": "docs", "description": "This document and its viewer."},
         ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_ETINY, Decimal, InvalidOperation
 
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -23,7 +23,7 @@ def json_object() -> dict[str, object]:
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
     try:
-        body = json.loads(raw, parse_float=Decimal, parse_int=_integer, parse_constant=_no_constant)
+        body = json.loads(raw, parse_float=_decimal, parse_int=_integer, parse_constant=_no_constant)
     except RecursionError:
         raise MalformedBody("the JSON body is nested too deeply") from None
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -35,6 +35,18 @@ def json_object() -> dict[str, object]:
 
 def _integer(text: str) -> int | Decimal:
     return int(text) if len(text) <= _MAX_INT_DIGITS else Decimal(text)
+
+
+def _decimal(text: str) -> Decimal:
+    """A JSON number whose exponent no Decimal can hold (1e1000000000000000000) is valid JSON: it
+    becomes the nearest Decimal there is, far out of any field's range, so that the field it was
+    sent in is refused by its own rules (422) rather than the whole request failing."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        sign = "-" if text.startswith("-") else ""
+        exponent_is_negative = "e-" in text.lower()
+        return Decimal(f"{sign}1E{MIN_ETINY}" if exponent_is_negative else f"{sign}1E+{MAX_EMAX}")
 
 
 def _no_constant(name: str) -> object:

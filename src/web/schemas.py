@@ -4,10 +4,10 @@ the domain judges values, so a rule lives in one place."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -147,13 +147,38 @@ AMOUNT_BOUND: JsonDict = {"pattern": AMOUNT_PATTERN}
 FORMATTED_DIGITS: JsonDict = {"pattern": r"^([ +().-]*\d){0,15}[ +().-]*$", "maxLength": 40}
 
 
-class ListParams(BaseModel):
-    """Query parameters of GET /numbers; others are ignored here and kept in the Link URLs.
+class QueryParameters(BaseModel):
+    """A query string: a parameter it does not name is a 422 naming it (as unknown body fields
+    are), rather than being ignored while the client believes it took effect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Names other APIs use for these parameters, for "did you mean" answers.
+    synonyms: ClassVar[Mapping[str, str]] = {}
+
+
+class ListParams(QueryParameters):
+    """Query parameters of GET /numbers; every other one is a 422.
 
     The filters stay text here: the application parses them (NumberFilter), naming each bad one.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    synonyms: ClassVar[Mapping[str, str]] = {
+        "limit": "per_page",
+        "size": "per_page",
+        "page_size": "per_page",
+        "pagesize": "per_page",
+        "perpage": "per_page",
+        "offset": "page",
+        "order": "sort",
+        "order_by": "sort",
+        "orderby": "sort",
+        "sort_by": "sort",
+        "sortby": "sort",
+        "search": "q",
+        "query": "q",
+    }
 
     page: int = Field(
         1,
@@ -265,6 +290,8 @@ class Problem(BaseModel):
         None, description="How many errors past the first 50 were left out of `errors`."
     )
     requestId: str | None = Field(None, description="Quote it when reporting a problem.")  # noqa: N815
+    count: int | None = Field(None, description="A refused bulk change: how many numbers match now.")
+    expectedCount: int | None = Field(None, description="A refused bulk change: the count it was sent.")  # noqa: N815
 
 
 class HealthStatus(BaseModel):
@@ -340,9 +367,7 @@ def wire_name(field: str) -> str:
     return (model_field.alias or field) if model_field else field
 
 
-class ImportParams(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ImportParams(QueryParameters):
     mode: Literal["all-or-nothing", "skip-invalid"] = Field(
         "all-or-nothing",
         description="all-or-nothing: any bad row and nothing is stored (422); "
@@ -407,3 +432,170 @@ class ImportJobOut(BaseModel):
             report=None if job.report is None else ImportReportOut.of(job.report),
             error=job.error,
         )
+
+
+class BulkFilter(BaseModel):
+    """The filters of GET /numbers, by the same names, as strings; none means none."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    q: StrictStr | None = None
+    country: StrictStr | None = None
+    prefix: StrictStr | None = None
+    currency: StrictStr | None = None
+    monthly_min: StrictStr | None = Field(None, alias="monthyPrice_min")
+    monthly_max: StrictStr | None = Field(None, alias="monthyPrice_max")
+    setup_min: StrictStr | None = Field(None, alias="setupPrice_min")
+    setup_max: StrictStr | None = Field(None, alias="setupPrice_max")
+
+    def filters(self) -> dict[str, str | None]:
+        return self.model_dump(by_alias=True)
+
+
+class BulkSet(BaseModel):
+    """The fields a bulk change sets: prices and/or the currency (of both prices)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    monthly_price: Price | None = Field(None, alias="monthyPrice")
+    setup_price: Price | None = Field(None, alias="setupPrice")
+    currency: CurrencyText | None = None
+
+    def changes(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class BulkChangeIn(BaseModel):
+    """Body of POST /numbers/bulk-changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: BulkFilter = Field(default_factory=BulkFilter, description="As GET /numbers filters.")
+    set: BulkSet = Field(description="The fields to set on every matching number.")
+    expectedCount: StrictInt | None = Field(  # noqa: N815
+        None,
+        ge=0,
+        description="How many numbers you saw match (X-Total-Count of the same filter): the change "
+        "is made only if exactly that many match now. Required unless dryRun.",
+        examples=[3120],
+    )
+    dryRun: StrictBool = Field(  # noqa: N815
+        False, description="Only count the matching numbers and show the first 20: nothing changes."
+    )
+    all: StrictBool = Field(False, description="Needed to send an empty filter: every number matches it.")
+
+
+class BulkChangeOut(BaseModel):
+    count: int = Field(description="How many numbers match (dry run) or were changed.")
+    dryRun: bool  # noqa: N815
+    bulkChangeId: int | None = Field(  # noqa: N815
+        description="The bulk change's id in the history (GET /changes?bulkChange=<id>); null on a dry run."
+    )
+    numbers: list[NumberOut] = Field(description="A dry run's first 20 matching numbers; empty otherwise.")
+
+
+FieldValueOut = str | bool | None
+
+
+class FieldChangeOut(BaseModel):
+    before: FieldValueOut
+    after: FieldValueOut
+
+
+class ChangeOut(BaseModel):
+    """One recorded change. Numbers' values read as in responses (international format, currency
+    symbols); a bulk change's `subject` is its filter as JSON (or "all"), an import's its mode."""
+
+    id: int
+    at: datetime
+    actorId: int | None = Field(description="The user who made it; null for the system.")  # noqa: N815
+    actorEmail: str | None = Field(description="Their email at the time.")  # noqa: N815
+    requestId: str | None = Field(description="X-Request-ID of the request that made it.")  # noqa: N815
+    action: Literal[
+        "create",
+        "replace",
+        "patch",
+        "delete",
+        "import",
+        "bulk-update",
+        "bulk-change",
+        "user-create",
+        "user-update",
+        "user-password",
+        "user-delete",
+    ]
+    subjectType: Literal["number", "user", "bulk-change", "import"]  # noqa: N815
+    subjectId: int | None = Field(description="The number's or user's id.")  # noqa: N815
+    subject: str = Field(examples=["+55 84 91234-4321"])
+    fields: dict[str, FieldChangeOut] = Field(description="Only the fields that changed.")
+    bulkChangeId: int | None = Field(description="The bulk change this was part of.")  # noqa: N815
+    count: int | None = Field(description="How many numbers a bulk change changed or an import created.")
+    importId: int | None = Field(  # noqa: N815
+        description="On a delete: the import that had created the number (its record's id)."
+    )
+
+
+MAX_CHANGE_ID = 2**63 - 1  # change ids are 64-bit integers
+
+
+class ChangesParams(BaseModel):
+    """Query parameters of GET /changes and GET /numbers/{id}/history."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    per_page: int | None = Field(None, ge=1, description="Changes per page.")
+    cursor: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CHANGE_ID,
+        description="Keyset paging: the `cursor` of the `next` Link (older changes).",
+    )
+    number: str | None = Field(
+        None, description="A phone number, in any spelling.", examples=["+5584912344321"]
+    )
+    actor: str | None = Field(
+        None,
+        max_length=254,
+        description="The email of who made the change (any case).",
+        json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*$"},
+    )
+    action: str | None = Field(None, description="One action, e.g. patch or bulk-change.")
+    since: datetime | None = Field(None, description="Changes at or after this time (ISO 8601).")
+    until: datetime | None = Field(None, description="Changes before this time (ISO 8601).")
+    bulk_change: int | None = Field(
+        None, alias="bulkChange", ge=1, le=MAX_CHANGE_ID, description="The numbers of one bulk change."
+    )
+
+    @field_validator("per_page")
+    @classmethod
+    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
+        limit = (info.context or {}).get("max_page_size")
+        if per_page is not None and limit is not None and per_page > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
+        return per_page
+
+    @field_validator("actor")
+    @classmethod
+    def _printable(cls, actor: str | None) -> str | None:
+        # Control characters are in no email, and PostgreSQL refuses a NUL in any text.
+        if actor is not None and any(ord(char) < 0x20 or ord(char) == 0x7F for char in actor):
+            raise PydanticCustomError(
+                "actor_control_character", "must be an email address, without control characters"
+            )
+        return actor
+
+    @field_validator("since", "until")
+    @classmethod
+    def _with_a_time_zone(cls, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            raise PydanticCustomError("timezone_aware", "must name its time zone, e.g. 2026-12-01T12:00:00Z")
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # the first or last day of the calendar, in a zone that leaves it
+            raise PydanticCustomError(
+                "datetime_range", "must be between the years 1 and 9999 in UTC"
+            ) from None

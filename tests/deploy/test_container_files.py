@@ -125,9 +125,11 @@ def test_the_image_checks_its_health_and_starts_through_the_entrypoint_the_e2e_s
     assert "gcc" not in stage  # the compiler stays in the build stage
 
 
-def test_the_tests_image_has_every_program_ci_installs_for_the_suite() -> None:
-    """`make test` in containers and `.ci/run` on a host must give the suite the same machine."""
-    ci_packages = set(re.findall(r"missing\+=\(([^)]*)\)", (PROJECT_ROOT / ".ci" / "run").read_text()))
+def test_the_tests_image_has_every_program_make_test_installs_for_the_suite() -> None:
+    """`make test` in containers and on a host (scripts/prerequisites.sh) must give the suite the
+    same machine."""
+    prerequisites = (PROJECT_ROOT / "scripts" / "prerequisites.sh").read_text()
+    ci_packages = set(re.findall(r"missing\+=\(([^)]*)\)", prerequisites))
     wanted = {package for group in ci_packages for package in group.split()} - {
         "util-linux"
     }  # essential in Debian
@@ -136,3 +138,65 @@ def test_the_tests_image_has_every_program_ci_installs_for_the_suite() -> None:
         re.search(r"apt-get install -y --no-install-recommends ([^\\\n]*)", test_stage).group(1).split()
     )  # type: ignore[union-attr]
     assert wanted <= installed, f"missing from the Dockerfile's test stage: {sorted(wanted - installed)}"
+
+
+def test_the_dockerfile_builds_without_a_registry() -> None:
+    """A `# syntax=` line makes BuildKit pull its frontend image: no build without a registry."""
+    assert not re.search(r"^#\s*syntax\s*=", (PROJECT_ROOT / "Dockerfile").read_text(), flags=re.MULTILINE)
+
+
+def test_the_tests_image_lets_its_user_write_the_working_directory_and_has_curl() -> None:
+    test_stage = (PROJECT_ROOT / "Dockerfile").read_text().split(" AS test", 1)[1]
+    (workdir,) = re.findall(r"^WORKDIR (\S+)$", test_stage, flags=re.MULTILINE)
+    (user,) = re.findall(r"^USER (\S+)$", test_stage, flags=re.MULTILINE)
+    before_user = test_stage.split(f"USER {user}", 1)[0]
+    assert f"chown app:app {workdir}" in before_user  # `make venv` runs as that user, in there
+    assert re.search(r"--uid (\d+)", before_user).group(1) == user.split(":")[0]  # type: ignore[union-attr]
+    assert "curl" in re.search(r"apt-get install -y --no-install-recommends ([^\\\n]*)", test_stage).group(1)  # type: ignore[union-attr]
+
+
+def test_the_tests_image_installs_the_dependencies_before_it_copies_the_code() -> None:
+    """A change of code alone must rebuild from the cached layer that holds .venv and node_modules."""
+    test_stage = (PROJECT_ROOT / "Dockerfile").read_text().split(" AS test", 1)[1]
+    install = test_stage.index("venv e2e-tools")
+    copy_everything = test_stage.index("COPY --chown=app:app . .")
+    assert install < copy_everything
+    first_copy = re.search(r"^COPY --chown=app:app (.+) \./$", test_stage, flags=re.MULTILINE)
+    assert first_copy is not None
+    assert first_copy.start() < install
+    assert not {"src", "tests", ".", "README.md"} & set(first_copy.group(1).split())
+
+
+def test_the_tests_database_owns_its_memory_backed_data_directory() -> None:
+    db = services("docker-compose.test.yml")["db"]
+    assert db["user"] == "postgres"
+    (data,) = [volume for volume in db.get("tmpfs", []) if volume.startswith("/var/lib/postgresql/data")]
+    assert "uid=999" in data  # the official image's postgres, and deploy/offline-images/postgres's
+    assert "gid=999" in data
+
+
+def pinned_base_images() -> set[str]:
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    pinned = set(re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", dockerfile, flags=re.MULTILINE))
+    for file in ("docker-compose.yml", "docker-compose.prod.yml", "docker-compose.test.yml"):
+        for service in services(file).values():
+            image = service.get("image", "")
+            if image and not image.startswith("number-inventory"):
+                pinned.add(image)
+    return pinned
+
+
+def test_every_pinned_base_image_has_an_offline_recipe() -> None:
+    pinned = pinned_base_images()
+    assert {image.split(":")[0] for image in pinned} >= {"python", "postgres", "nginx"}
+    offline = PROJECT_ROOT / "deploy" / "offline-images"
+    readme = (offline / "README.md").read_text()
+    for image in pinned:
+        assert (offline / image.split(":")[0] / "Dockerfile").is_file(), image
+        assert f"`{image}`" in readme, f"{image}: its differences are not in {offline / 'README.md'}"
+
+
+def test_the_build_hosts_certificates_are_never_committed_nor_sent_to_builds() -> None:
+    host_ca = "deploy/offline-images/python/host-ca"
+    assert any(line.rstrip("/") == host_ca for line in (PROJECT_ROOT / ".gitignore").read_text().split())
+    assert host_ca in (PROJECT_ROOT / ".dockerignore").read_text().split()

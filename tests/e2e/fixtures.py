@@ -87,11 +87,12 @@ def nginx(workdir: Path, app_servers: list[AppServer]) -> Iterator[Nginx]:
 
 
 def truncate_inventory(database_url: str) -> None:
-    """No numbers and no idempotency keys; the users and their tokens stay."""
+    """No numbers, no idempotency keys and no change history (whose number ids would otherwise be
+    those of the next test's numbers, the ids restarting); the users and their tokens stay."""
     engine = create_database_engine(database_url)
     try:
         with engine.begin() as connection:
-            connection.execute(text("TRUNCATE numbers, idempotency_keys RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE numbers, idempotency_keys, changes RESTART IDENTITY"))
     finally:
         engine.dispose()
 

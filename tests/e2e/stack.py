@@ -257,7 +257,7 @@ class Nginx(Process):
         return f"https://127.0.0.1:{self.tls_port}"
 
     def command(self, *extra: str) -> list[str]:
-        nginx = require_program("nginx", "install it (Debian: apt-get install nginx; .ci/run does it)")
+        nginx = require_program("nginx", "install it (Debian: apt-get install nginx; make test does)")
         # -e: no default error log under /var/log, which a non-root nginx (the tests image) cannot open
         return [nginx, "-e", "stderr", "-p", str(self.prefix), "-c", str(self.config), *extra]
 

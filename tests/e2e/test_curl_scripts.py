@@ -120,6 +120,9 @@ def test_every_operation_has_a_curl_script_that_works(
     assert scripts.run("delete.sh", number_id, env=supervisor).status == 204
     gone = scripts.run("get.sh", number_id, env=supervisor)
     assert (gone.exit_code, gone.status) == (22, 404)  # an error status fails the script
+    history = scripts.run("history.sh", number_id, env=supervisor)
+    assert [entry["action"] for entry in history.body] == ["delete", "replace", "patch", "create"]  # type: ignore[union-attr]
+    assert history.body[0]["requestId"] != history.body[1]["requestId"]  # type: ignore[index]
 
     csv = tmp_path / "numbers.csv"
     csv.write_text("value;monthyPrice;setupPrice;currency\n+12125550143;1.5;2;USD\nnot-a-number;1;1;USD\n")
@@ -139,6 +142,22 @@ def test_every_operation_has_a_curl_script_that_works(
         "+12125550143,1.50,2.00,U$",
         "+12125550144,1.50,2.00,U$",
     ]
+    preview = scripts.run(
+        "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "dry-run", env=supervisor
+    )
+    assert (preview.status, preview.body["count"]) == (200, 2)  # type: ignore[index]
+    stale_count = scripts.run(
+        "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "7", env=supervisor
+    )
+    assert (stale_count.exit_code, stale_count.status, stale_count.body["count"]) == (22, 412, 2)  # type: ignore[index]
+    bulk = scripts.run(
+        "bulk-change.sh", '{"prefix": "1212555"}', '{"monthyPrice": "0.05"}', "2", env=supervisor
+    )
+    assert (bulk.status, bulk.body["count"]) == (200, 2)  # type: ignore[index]
+    logged = scripts.run("changes.sh", "action=bulk-change", env=supervisor)
+    assert [(entry["id"], entry["count"]) for entry in logged.body] == [(bulk.body["bulkChangeId"], 2)]  # type: ignore[index, union-attr]
+    log_csv = scripts.output("changes.sh", "action=bulk-change", env={**supervisor, "ACCEPT": "text/csv"})
+    assert log_csv.splitlines()[0].startswith("id,at,actorId,actorEmail,requestId,action")
 
     demoted = scripts.run("user-update.sh", user_id, '{"active": false}', env=admin)
     assert (demoted.status, demoted.body["active"]) == (200, False)  # type: ignore[index]

@@ -111,6 +111,8 @@ def empty_tables(url: str) -> None:
                     connection.execute(text(f"TRUNCATE {table.name} RESTART IDENTITY CASCADE"))
                 else:
                     connection.execute(table.delete())
+            if connection.dialect.name == "sqlite":  # as RESTART IDENTITY: ids count from 1 again
+                connection.execute(text("DELETE FROM sqlite_sequence"))
     finally:
         engine.dispose()
 

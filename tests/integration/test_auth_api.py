@@ -327,3 +327,19 @@ def test_users_create_asks_for_the_password(runner: FlaskCliRunner, anonymous_cl
     assert "created admin ops@example.com" in result.output
     assert TEST_PASSWORD not in result.output
     assert log_in(anonymous_client, "ops@example.com", TEST_PASSWORD).status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/tokens", "/api/v1/users"])
+@pytest.mark.parametrize(
+    "email_literal",
+    ["1e1000000000000000000", '"' + "İ" * 242 + '@example.com"'],
+    ids=["huge-exponent", "grows-when-lower-cased"],
+)
+def test_emails_that_broke_the_store_are_4xx_problems(
+    admin_client: FlaskClient, path: str, email_literal: str
+) -> None:
+    role = ', "role": "viewer"' if path.endswith("users") else ""
+    body = f'{{"email": {email_literal}, "password": "a long enough password"{role}}}'
+    response = admin_client.post(path, data=body.encode(), content_type="application/json")
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == "application/problem+json"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -193,3 +196,81 @@ def test_simultaneous_retries_with_one_key_create_one_number(app: Flask, engine:
     assert len({r.data for r in responses}) == 1
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(numbers)) == 1
+
+
+def http(
+    method: str,
+    url: str,
+    token: str,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request over real HTTP: (status, headers, body), errors included."""
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_racing_patches_over_http_on_the_threaded_server_have_exactly_one_winner(
+    app: Flask, client: FlaskClient, live_url: str
+) -> None:
+    """What `make run` serves (Werkzeug's threaded server, SQLite by default): eight clients send
+    PATCH with the same current If-Match at once; the database lets exactly one through."""
+    post = created(client)
+    etag = post.headers["ETag"]
+    tokens = [token_for(app, "supervisor") for _ in range(8)]
+    replies = at_once(
+        [
+            lambda token=token, price=index: http(
+                "PATCH", live_url + url_of(post), token, {"setupPrice": str(price + 1)}, {"If-Match": etag}
+            )
+            for index, token in enumerate(tokens)
+        ]
+    )
+    assert Counter(status for status, _, _ in replies) == {200: 1, 412: 7}
+    winner = next(json.loads(body) for status, _, body in replies if status == 200)
+    assert client.get(url_of(post)).json == winner
+
+
+@pytest.mark.parametrize("etag_use", ["If-Match", "If-None-Match"])
+def test_a_deleted_numbers_id_and_etag_never_name_a_new_number(client: FlaskClient, etag_use: str) -> None:
+    """Ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so a tag held for a
+    deleted number cannot delete, change or revalidate the number created after it."""
+    first = created(client)
+    old_etag, old_url = first.headers["ETag"], url_of(first)
+    assert client.delete(old_url).status_code == 204
+    second = created(client)
+    assert second.json["id"] != first.json["id"]  # type: ignore[index]
+    assert second.headers["ETag"] != old_etag
+    new_url = url_of(second)
+    if etag_use == "If-Match":
+        assert client.delete(new_url, headers={"If-Match": old_etag}).status_code == 412
+        assert (
+            client.patch(new_url, json={"setupPrice": "1"}, headers={"If-Match": old_etag}).status_code == 412
+        )
+        assert client.get(new_url).json == second.json
+    else:
+        assert client.get(new_url, headers={"If-None-Match": old_etag}).status_code == 200
+        assert client.get(old_url, headers={"If-None-Match": old_etag}).status_code == 404
+
+
+def test_the_highest_id_is_not_reused_after_deletes(client: FlaskClient) -> None:
+    """The last rows deleted: SQLite without AUTOINCREMENT would hand out max(id) + 1 again."""
+    ids = [created_number(client, f"+55 84 91234-43{index:02}").json["id"] for index in range(3)]  # type: ignore[index]
+    for number_id in ids[1:]:
+        assert client.delete(f"{NUMBERS}/{number_id}").status_code == 204
+    assert created_number(client, "+55 84 91234-4399").json["id"] > max(ids)  # type: ignore[index]
+
+
+def created_number(client: FlaskClient, value: str) -> TestResponse:
+    response = client.post(NUMBERS, json={**EXAMPLE, "value": value})
+    assert response.status_code == 201
+    return response

@@ -95,6 +95,19 @@ def test_a_large_import_is_a_job_that_a_worker_runs_to_its_report(
     }
     assert done.json["error"] is None
     assert count_numbers(app) == 300
+    # Recorded once, as made by whoever sent the file, though a worker stored the numbers; each
+    # number's history shows it.
+    sender = client.get("/api/v1/auth/me").json["email"]
+    (recorded,) = client.get("/api/v1/changes", query_string={"action": "import"}).json
+    assert (recorded["actorEmail"], recorded["requestId"], recorded["count"]) == (
+        sender,
+        response.headers["X-Request-ID"],
+        300,
+    )
+    some_number = client.get("/api/v1/numbers", query_string={"per_page": 1}).json[0]
+    assert [entry["id"] for entry in client.get(f"/api/v1/numbers/{some_number['id']}/history").json] == [
+        recorded["id"]
+    ]
     with app.app_context():
         assert SqlAlchemyImportJobStore(engine_of(app), utc_now).count_stored_chunks() == 0
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import ConsoleMessage, sync_playwright
-from werkzeug.serving import make_server
 
 from src.application.create_user import NewUser
 from src.web.inventory import inventory
@@ -37,20 +34,8 @@ TIMEOUT_MS = 20_000
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.fail("Chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
+        pytest.fail("Chromium is needed for the browser test: apt-get install chromium (make test does)")
     return path
-
-
-@pytest.fixture
-def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @only_postgresql

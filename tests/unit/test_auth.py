@@ -25,7 +25,7 @@ from src.application.purge_stale_records import Purged, PurgeStaleRecords
 from src.application.revoke_token import RevokeToken
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import InvalidFields
-from src.domain.users import EmailAddress, Permission, Role
+from src.domain.users import EmailAddress, InvalidEmail, Permission, Role
 from tests.fakes import FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
@@ -409,3 +409,10 @@ def test_the_first_admin_made_by_a_racing_replica_meanwhile_is_not_made_twice(
     uow.commit_error = DuplicateRecord("users_email_key")
     assert EnsureFirstAdmin(uow, hasher, FakePasswordCheck())("root@example.com", PASSWORD) is False
     assert uow.users.list() == []
+
+
+def test_an_email_is_measured_as_stored_lower_cased() -> None:
+    """ "İ" lower-cases to two code points: 242 of them fit 254 characters, but not once stored."""
+    with pytest.raises(InvalidEmail):
+        EmailAddress("İ" * 242 + "@example.com")
+    assert EmailAddress("İ" * 121 + "@example.com").value == "i̇" * 121 + "@example.com"

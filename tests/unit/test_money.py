@@ -150,3 +150,11 @@ def test_a_catalog_needs_a_currency_and_one_symbol_per_code() -> None:
         CurrencyCatalog({})
     with pytest.raises(ValueError, match=r"^each currency code may have only one symbol$"):
         CurrencyCatalog({"U$": "USD", "$": "USD"})
+
+
+@pytest.mark.parametrize(
+    "raw", ["1e1000000000000000000", "3.40E+99999999999999999999", "0e1000000000000000000"]
+)
+def test_an_exponent_no_decimal_can_hold_is_an_invalid_amount(raw: str) -> None:
+    with pytest.raises(InvalidAmount, match="out of range"):
+        parse_amount(raw)

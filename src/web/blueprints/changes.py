@@ -1,0 +1,271 @@
+"""The change history (GET /numbers/{id}/history, GET /changes) and bulk changes of numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+from pydantic import TypeAdapter
+
+from src.application.bulk_change import BulkChangeCommand
+from src.application.changes import Action, Change, ChangeQuery, FieldValue, Subject
+from src.application.list_changes import ChangesPage
+from src.domain.errors import DomainError
+from src.domain.money import Currency, CurrencyCatalog
+from src.domain.phone_numbers import PhoneNumber
+from src.domain.users import Permission
+from src.web.auth import principal
+from src.web.inventory import Inventory, inventory
+from src.web.openapi import Operation, Reply, documented
+from src.web.request_body import json_object
+from src.web.responses import json_response
+from src.web.schemas import BulkChangeIn, BulkChangeOut, ChangeOut, ChangesParams, FieldChangeOut, NumberOut
+
+bp = Blueprint("changes", __name__, url_prefix="/api/v1")
+_change_list = TypeAdapter(list[ChangeOut])
+CSV_PAGE = 1000
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "actorId",
+    "actorEmail",
+    "requestId",
+    "action",
+    "subjectType",
+    "subjectId",
+    "subject",
+    "fields",
+    "bulkChangeId",
+    "count",
+    "importId",
+)
+CHANGES_CSV = {
+    "type": "string",
+    "description": "CSV: " + ",".join(CSV_COLUMNS) + " (fields as JSON), a header line first.",
+}
+PAGED = Reply("A page of changes, newest first.", "[ChangeOut]", ("Link",))
+WHO_SEES_WHAT = (
+    "Supervisors see the changes of numbers (with bulk changes and imports); admins also those of users."
+)
+
+
+@bp.get("/numbers/<int:number_id>/history")
+@documented(
+    Operation(
+        "getNumberHistory",
+        "A number's change history, newest first",
+        "history",
+        {200: PAGED},
+        problems=(404, 422),
+        query=ChangesParams,
+        permission=Permission.WRITE_NUMBERS,
+        description="Every create, replace, patch, bulk change and delete of the number, with who "
+        "made it, when, in which request, and the fields it changed (before and after); a number an "
+        "import created shows that import's record (who sent the file, when, how many it created). "
+        "It stays after the number is deleted: then its newest entry is the delete. Keyset paged: "
+        "follow the `next` Link. Only `per_page` and `cursor` apply here.",
+    )
+)
+def number_history(number_id: int) -> Response:
+    served = inventory()
+    params = _params()
+    page = served.number_history(number_id, _per_page(params), params.cursor)
+    return _page_response(page)
+
+
+@bp.get("/changes")
+@documented(
+    Operation(
+        "listChanges",
+        "The change log: every recorded change, filtered, newest first",
+        "history",
+        {200: Reply(PAGED.description, "[ChangeOut]", ("Link",), other_content={"text/csv": CHANGES_CSV})},
+        problems=(422,),
+        query=ChangesParams,
+        permission=Permission.WRITE_NUMBERS,
+        description=f"{WHO_SEES_WHAT} Filters combine (AND). Keyset paged: follow the `next` Link. "
+        "With `Accept: text/csv` the answer is every matching change (not a page), newest first.",
+    )
+)
+def list_changes() -> Response:
+    params = _params()
+    query = _query(params)
+    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        return Response(
+            _csv_rows(inventory(), query),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="changes.csv"', "Vary": "Accept"},
+        )
+    page = inventory().list_changes(query, _per_page(params), params.cursor)
+    response = _page_response(page)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.post("/numbers/bulk-changes")
+@documented(
+    Operation(
+        "bulkChangeNumbers",
+        "Set prices or the currency of every number a filter matches, at once",
+        "numbers",
+        {200: Reply("What matched (dry run), or what was changed.", "BulkChangeOut")},
+        problems=(400, 412, 413, 415, 422),
+        body="BulkChangeIn",
+        permission=Permission.WRITE_NUMBERS,
+        description="One transaction, made only if exactly `expectedCount` numbers match the filter "
+        "at that moment; otherwise 412, whose `count` is how many match now, and nothing changes. "
+        "The matching numbers are locked while they change: a concurrent write of one of them "
+        "either happened before (and the filter judged its result) or fails with 409/412. "
+        "Each number's version goes up (new ETag) and each change is in its history, all under "
+        'one bulk change id. An empty filter is refused unless `"all": true`. `"dryRun": true` '
+        "answers the count and the first 20 numbers, changing nothing.",
+    )
+)
+def bulk_change() -> Response:
+    served = inventory()
+    body = BulkChangeIn.model_validate(json_object())
+    result = served.bulk_change(
+        BulkChangeCommand(
+            body.filter.filters(),
+            body.set.changes(),
+            expected_count=body.expectedCount,
+            dry_run=body.dryRun,
+            everything=body.all,
+        )
+    )
+    return json_response(
+        BulkChangeOut(
+            count=result.count,
+            dryRun=result.dry_run,
+            bulkChangeId=result.bulk_change_id,
+            numbers=[NumberOut.model_validate(NumberOut.document(view)) for view in result.preview],
+        )
+    )
+
+
+def _params() -> ChangesParams:
+    return ChangesParams.model_validate(
+        request.args.to_dict(), context={"max_page_size": inventory().settings.max_page_size}
+    )
+
+
+def _per_page(params: ChangesParams) -> int:
+    return params.per_page or inventory().settings.page_size
+
+
+def _query(params: ChangesParams) -> ChangeQuery:
+    visible = {Subject.NUMBER, Subject.BULK_CHANGE, Subject.IMPORT}
+    if principal().role.may(Permission.MANAGE_USERS):
+        visible.add(Subject.USER)
+    action = None
+    if params.action:
+        try:
+            action = Action(params.action)
+        except ValueError:
+            allowed = ", ".join(Action)
+            raise DomainError(
+                f"{params.action[:30]!r} is not an action; use one of {allowed}", "action"
+            ) from None
+    return ChangeQuery(
+        subjects=frozenset(visible),
+        number=PhoneNumber.parse(params.number).e164 if params.number else None,
+        actor=params.actor.strip().lower() if params.actor else None,
+        action=action,
+        since=params.since,
+        until=params.until,
+        bulk_change_id=params.bulk_change,
+    )
+
+
+def _page_response(page: ChangesPage) -> Response:
+    currencies = inventory().currencies
+    body = _change_list.dump_json([change_out(change, currencies) for change in page.items])
+    links = [_link("first", None)]
+    if page.following is not None:
+        links.append(_link("next", page.following))
+    return Response(body, mimetype="application/json", headers={"Link": ", ".join(links)})
+
+
+def _link(rel: str, cursor: int | None) -> str:
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "cursor"]
+    if cursor is not None:
+        kept.append(("cursor", str(cursor)))
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f'<{request.base_url}{query}>; rel="{rel}"'
+
+
+def change_out(change: Change, currencies: CurrencyCatalog) -> ChangeOut:
+    subject = change.subject
+    if change.subject_type is Subject.NUMBER:
+        subject = PhoneNumber(subject).international
+    return ChangeOut(
+        id=change.id or 0,
+        at=change.at,
+        actorId=change.actor.user_id,
+        actorEmail=change.actor.email,
+        requestId=change.actor.request_id,
+        action=change.action.value,
+        subjectType=change.subject_type.value,
+        subjectId=change.subject_id,
+        subject=subject,
+        fields={
+            name: FieldChangeOut(
+                before=_shown(name, field.before, currencies), after=_shown(name, field.after, currencies)
+            )
+            for name, field in change.fields.items()
+        },
+        bulkChangeId=change.bulk_change_id,
+        count=change.count,
+        importId=change.import_id,
+    )
+
+
+def _shown(name: str, value: FieldValue, currencies: CurrencyCatalog) -> FieldValue:
+    """A number's fields as its responses show them; a currency no longer configured, as its code."""
+    if not isinstance(value, str):
+        return value
+    if name == "value":
+        return PhoneNumber(value).international
+    if name == "currency" and value in currencies.codes:
+        return currencies.symbol(Currency(value))
+    return value
+
+
+def _csv_rows(served: Inventory, query: ChangeQuery) -> Iterator[str]:
+    """Every matching change, read a page at a time: memory stays bounded however long the log.
+    (Run while the response streams, after the view returned: `served` is passed in.)"""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    before_id: int | None = None
+    while True:
+        page = served.list_changes(query, CSV_PAGE, before_id)
+        for change in page.items:
+            out = change_out(change, served.currencies)
+            writer.writerow(
+                [
+                    out.id,
+                    out.at.isoformat(),
+                    out.actorId,
+                    out.actorEmail,
+                    out.requestId,
+                    out.action,
+                    out.subjectType,
+                    out.subjectId,
+                    out.subject,
+                    json.dumps({name: field.model_dump() for name, field in out.fields.items()}),
+                    out.bulkChangeId,
+                    out.count,
+                    out.importId,
+                ]
+            )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if page.following is None:
+            return
+        before_id = page.following
