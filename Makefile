@@ -7,7 +7,7 @@ PORT ?= 8000
 N ?= 800
 # A developer's machine: with no SECRET_KEY set, the app makes one up at each start (and logs it).
 DEVELOPMENT ?= 1
-FLASK := DEVELOPMENT=$(DEVELOPMENT) $(BIN)/flask --app src.web.app
+FLASK := DEVELOPMENT=$(DEVELOPMENT) $(BIN)/flask --app src.bootstrap
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test unit integration lint fmt migrate revision seed bench-table clean
@@ -136,10 +136,11 @@ unit: venv ## Unit tests only: no database, no Flask
 integration: prerequisites venv ## Integration tests only
 	$(BIN)/pytest tests/integration
 
-lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), hadolint, compose files
+lint: venv $(COMPOSE_CHECK) ## ruff, mypy (strict on domain and application), import layers, hadolint, compose files
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile $(OFFLINE_DOCKERFILES)
 	@for file in $(COMPOSE_FILES); do \
 		echo "docker compose -f $$file config -q"; \

@@ -12,7 +12,7 @@ python -m src.infrastructure.wait_for_database --timeout "${DATABASE_WAIT_SECOND
 # the schema at head.
 alembic upgrade head
 # The first admin: with ADMIN_EMAIL and ADMIN_PASSWORD set and no user in the database, the app
-# makes that admin as it starts (src/web/app.py), exactly once however many replicas start.
+# makes that admin as it starts (src/bootstrap.py), exactly once however many replicas start.
 
 if [ "$#" -eq 0 ]; then
     set -- uwsgi --ini deploy/uwsgi.ini

@@ -91,8 +91,8 @@ def child(step: str, *args: str) -> dict[str, Any]:
 
 
 def _app(url: str) -> Any:
+    from src.bootstrap import create_app
     from src.infrastructure.settings import Settings
-    from src.web.app import create_app
 
     fast_hash = "pbkdf2:sha256:1000"
     return create_app(Settings(database_url=url, log_level="WARNING", password_hash_method=fast_hash))
@@ -113,6 +113,7 @@ def import_step(url: str, path: str) -> dict[str, Any]:
     worker does with the job, timed together."""
     from sqlalchemy import text
 
+    from src.bootstrap import engine_of
     from src.web.inventory import inventory
 
     app = _app(url)
@@ -129,7 +130,7 @@ def import_step(url: str, path: str) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         job = client.get(response.headers["Location"]).json
         assert job["status"] == "succeeded", job
-        with inventory().engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with engine_of(app).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE numbers"))
     return {
         "created": job["report"]["created"],
@@ -152,6 +153,7 @@ def list_step(url: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     from src.application.number_listing import Listing, NumberFilter, Position, Sort
+    from src.bootstrap import engine_of
     from src.domain.money import Currency
     from src.web.inventory import inventory
 
@@ -159,7 +161,7 @@ def list_step(url: str) -> dict[str, Any]:
     client = _client(app)
     with app.app_context():
         served = inventory()
-        with served.engine.connect() as connection:
+        with engine_of(app).connect() as connection:
             brazil = connection.execute(
                 text(
                     "SELECT id FROM numbers WHERE country = 'BR' ORDER BY id "

@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from src.application.create_user import NewUser
 from src.application.issue_token import Credentials
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from src.web.inventory import inventory
 
 T = TypeVar("T")

@@ -25,16 +25,16 @@ from src.application.errors import DuplicateRecord
 from src.application.idempotency import IdempotencyRecord
 from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
 from src.application.import_numbers import ImportMode, ImportReport
-from src.application.number_listing import Count, Listing, NumberFilter, Position
+from src.application.number_listing import Listing, NumberFilter, Position
 from src.application.ports import (
-    ALL_BY_ID,
-    NO_FILTER,
     AttemptWindow,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
     LoginAttemptRepository,
     NewNumber,
+    NumberImportStore,
+    NumberReader,
     NumberRepository,
     PasswordCheck,
     PasswordHasher,
@@ -42,8 +42,8 @@ from src.application.ports import (
     UnitOfWork,
     UserRepository,
 )
-from src.application.results import NumberRecord, NumberResult
-from src.domain.money import Money
+from src.application.results import NumberRecord, NumberResult, NumberView, ViewPage
+from src.domain.money import CurrencyCatalog, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
@@ -89,9 +89,11 @@ class FakeNumberRepository(NumberRepository, _Transactional):
 
     def __init__(self, numbers: Sequence[Number] = ()) -> None:
         self._numbers: dict[int, Number] = {}
-        self.estimates = False  # True: counts past the exact bound are (slightly wrong) estimates
         self.created_by: dict[int, int] = {}  # number id -> the import that created it
         self.changes: FakeChangeRepository | None = None  # where a bulk change records its numbers
+        # Which numbers a filter keeps, as a test declares it: the filter rules are the real
+        # store's (tests/integration/test_change_repository_contract.py), never copied here.
+        self.kept_by: dict[NumberFilter, list[int]] = {}
         self._next_id = 1
         for number in numbers:
             self.add(number)
@@ -107,56 +109,52 @@ class FakeNumberRepository(NumberRepository, _Transactional):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return next((n for n in self._numbers.values() if n.phone_number == phone_number), None)
 
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        kept = [n for n in self._numbers.values() if listing.filter.matches(n)]
-        if after is not None:
-            kept = [n for n in kept if listing.sort.comes_after(n, after)]
-        return listing.sort.ordered(kept)[offset : offset + limit]
-
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        found = sum(1 for n in self._numbers.values() if number_filter.matches(n))
-        if exact_up_to is not None and found > exact_up_to and self.estimates:
-            return Count(found + 1, exact=False)  # an estimate, as PostgreSQL's planner may give
-        return Count(found)
+    def __len__(self) -> int:
+        return len(self._numbers)
 
     def delete(self, number: Number) -> None:
         assert number.id is not None
         del self._numbers[number.id]
 
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        for n in self.list(listing, limit=len(self._numbers)):
-            yield NumberRecord(
-                n.phone_number.e164, n.monthly_price.amount, n.setup_price.amount, n.currency.code
-            )
+    def has_duplicates(self) -> bool:
+        values = [n.phone_number for n in self._numbers.values()]
+        return len(values) != len(set(values))
+
+    def all(self) -> list[Number]:
+        return list(self._numbers.values())
+
+
+class FakeNumberImportStore(NumberImportStore):
+    """Bulk storage into the fake repository, one number at a time."""
+
+    def __init__(self, numbers: FakeNumberRepository) -> None:
+        self._numbers = numbers
 
     def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         taken = self.taken([phone_number for phone_number, _, _ in numbers])
         for phone_number, monthly_price, setup_price in numbers:
             if phone_number.e164 not in taken:
                 number = Number(phone_number, monthly_price, setup_price)
-                self.add(number)
+                self._numbers.add(number)
                 if import_id is not None:
-                    self.created_by[number.id or 0] = import_id
+                    self._numbers.created_by[number.id or 0] = import_id
         return taken
 
     def taken(self, phone_numbers: Sequence[PhoneNumber]) -> set[str]:
-        stored = {n.phone_number.e164 for n in self._numbers.values()}
+        stored = {n.phone_number.e164 for n in self._numbers.all()}
         return {p.e164 for p in phone_numbers if p.e164 in stored}
 
     def set_where(
         self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
     ) -> int:
-        assert self.changes is not None, "a FakeUnitOfWork gives its numbers its changes"
+        changes = self._numbers.changes
+        assert changes is not None, "a FakeUnitOfWork gives its numbers its changes"
+        kept = self._numbers.kept_by.get(number_filter)
+        assert kept is not None, f"tell the fake which numbers {number_filter} keeps (kept_by)"
         updated = 0
-        for number in sorted(self._numbers.values(), key=lambda n: n.id or 0):
-            if not number_filter.matches(number):
+        for number_id in sorted(kept):
+            number = self._numbers.get(number_id)
+            if number is None:
                 continue
             before = number_fields(NumberResult.of(number))
             currency = values.currency or number.currency
@@ -170,13 +168,65 @@ class FakeNumberRepository(NumberRepository, _Transactional):
             }
             e164 = number.phone_number.e164
             change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number.id, e164, fields)
-            self.changes.add(dataclasses.replace(change, bulk_change_id=bulk_change_id))
+            changes.add(dataclasses.replace(change, bulk_change_id=bulk_change_id))
             updated += 1
         return updated
 
-    def has_duplicates(self) -> bool:
-        values = [n.phone_number for n in self._numbers.values()]
-        return len(values) != len(set(values))
+
+class StubNumberReader(NumberReader):
+    """Reads one number from a fake repository; answers pages and streams with what a test set up
+    (`pages`, `records`) and notes what it was asked (`asked`). Filters and sorts are the real
+    store's business (tests/integration/test_number_table_api.py checks them): nothing here
+    re-implements them."""
+
+    def __init__(
+        self,
+        numbers: FakeNumberRepository,
+        currencies: CurrencyCatalog,
+        tokens: FakeTokenRepository | None = None,
+    ) -> None:
+        self._numbers = numbers
+        self._currencies = currencies
+        self._tokens = tokens
+        self.pages: list[ViewPage] = []
+        self.records: list[NumberRecord] = []
+        self.asked: list[tuple[Listing, int, int, Position | None]] = []
+
+    def one(self, number_id: int) -> NumberView | None:
+        number = self._numbers.get(number_id)
+        return None if number is None else self.view_of(number)
+
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        holder = None if self._tokens is None else self._tokens.get_with_holder(token_hash)
+        return holder, self.one(number_id)
+
+    def view_of(self, number: Number) -> NumberView:
+        assert number.id is not None
+        return NumberView(
+            number.id,
+            number.version,
+            number.phone_number.international,
+            f"{number.monthly_price.amount:.2f}",
+            f"{number.setup_price.amount:.2f}",
+            self._currencies.symbol(number.currency),
+        )
+
+    def page(
+        self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
+    ) -> ViewPage:
+        self.asked.append((listing, per_page, offset, after))
+        return self.pages.pop(0)
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        self.asked.append((listing, 0, 0, None))
+        return iter(self.records)
+
+    def count(self, number_filter: NumberFilter) -> int:
+        kept = self._numbers.kept_by.get(number_filter)
+        assert kept is not None, f"tell the fake which numbers {number_filter} keeps (kept_by)"
+        return sum(1 for number_id in kept if self._numbers.get(number_id) is not None)
 
 
 class FakeIdempotencyRepository(IdempotencyRepository, _Transactional):
@@ -342,9 +392,7 @@ class FakeChangeRepository(ChangeRepository):
             return set()
         number_ids = {query.number_id} if query.number_id is not None else set()
         if query.number is not None:
-            number_ids |= {
-                n.id for n in self._numbers.list(limit=10**9) if n.phone_number.e164 == query.number
-            }
+            number_ids |= {n.id for n in self._numbers.all() if n.phone_number.e164 == query.number}
         found = {self._numbers.created_by.get(number_id or 0) for number_id in number_ids}
         found |= {
             change.import_id
@@ -408,7 +456,8 @@ class FakeUnitOfWork(UnitOfWork):
     """
 
     def __init__(self, numbers: FakeNumberRepository | None = None) -> None:
-        self.numbers: FakeNumberRepository = numbers or FakeNumberRepository()
+        self.numbers: FakeNumberRepository = FakeNumberRepository() if numbers is None else numbers
+        self.number_imports: FakeNumberImportStore = FakeNumberImportStore(self.numbers)
         self.idempotency_keys: FakeIdempotencyRepository = FakeIdempotencyRepository()
         self.users: FakeUserRepository = FakeUserRepository()
         self.tokens: FakeTokenRepository = FakeTokenRepository(self.users)

@@ -15,8 +15,8 @@ from src.application.changes import Action, Change, FieldChange, History, utc_no
 from src.application.errors import ApplicationError
 from src.application.number_fields import parse_fields
 from src.application.number_listing import Listing, NumberFilter
-from src.application.ports import BulkValues, UnitOfWorkFactory
-from src.application.results import NumberResult
+from src.application.ports import BulkValues, NumberReader, UnitOfWorkFactory
+from src.application.results import NumberView
 from src.domain.errors import DomainError
 from src.domain.money import CurrencyCatalog, Money
 
@@ -38,7 +38,7 @@ class BulkChangeResult:
     count: int
     dry_run: bool
     bulk_change_id: int | None = None  # None on a dry run
-    preview: tuple[NumberResult, ...] = field(default_factory=tuple)  # a dry run's first numbers
+    preview: tuple[NumberView, ...] = field(default_factory=tuple)  # a dry run's first numbers
 
 
 class CountMismatch(ApplicationError):
@@ -53,9 +53,14 @@ class CountMismatch(ApplicationError):
 
 class BulkChange:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, currencies: CurrencyCatalog, history: History | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        reader: NumberReader,
+        currencies: CurrencyCatalog,
+        history: History | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._reader = reader
         self._currencies = currencies
         self._history = history or History(utc_now)
 
@@ -83,7 +88,7 @@ class BulkChange:
                 count=0,
             )
             bulk_change_id = uow.changes.add(summary)
-            count = uow.numbers.set_where(number_filter, values, stamp, bulk_change_id)
+            count = uow.number_imports.set_where(number_filter, values, stamp, bulk_change_id)
             if count != command.expected_count:
                 raise CountMismatch(command.expected_count, count)  # rolled back on the way out
             uow.changes.set_count(bulk_change_id, count)
@@ -104,10 +109,10 @@ class BulkChange:
         return BulkValues(parsed.monthly_amount, parsed.setup_amount, parsed.currency)
 
     def _preview(self, number_filter: NumberFilter) -> BulkChangeResult:
-        with self._uow_factory() as uow:
-            count = uow.numbers.count(number_filter).value
-            first = uow.numbers.list(Listing(number_filter), limit=PREVIEW_SIZE)
-            return BulkChangeResult(count, dry_run=True, preview=tuple(NumberResult.of(n) for n in first))
+        # The exact count the supervisor then sends back, and the first numbers as the list shows them.
+        count = self._reader.count(number_filter)
+        first = self._reader.page(Listing(number_filter), PREVIEW_SIZE).items
+        return BulkChangeResult(count, dry_run=True, preview=first)
 
 
 def _wire_values(values: BulkValues) -> dict[str, str]:

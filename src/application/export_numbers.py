@@ -3,16 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from src.application.number_listing import Listing
-from src.application.ports import UnitOfWorkFactory
+from src.application.ports import NumberReader
 from src.application.results import NumberRecord
 
 
 class ExportNumbers:
     """Every number a listing keeps (not one page), in its order, as the store streams them."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
-        self._uow_factory = uow_factory
+    def __init__(self, reader: NumberReader) -> None:
+        self._reader = reader
 
     def __call__(self, listing: Listing) -> Iterator[NumberRecord]:
-        with self._uow_factory() as uow:
-            yield from uow.numbers.stream(listing)
+        return self._reader.stream(listing)

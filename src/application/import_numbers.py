@@ -245,7 +245,7 @@ class _Writer:
             self._account(*self._pending.popleft().result())
 
     def _write(self, batch: _Batch, only_check: bool) -> tuple[_Batch, set[str], bool]:
-        numbers = self._uow.numbers
+        numbers = self._uow.number_imports
         if only_check:
             return batch, numbers.taken([parts[0] for _, parts in batch]), False
         return batch, numbers.add_new([parts for _, parts in batch], self._import_id), True

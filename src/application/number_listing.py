@@ -1,10 +1,11 @@
 """What a listing of numbers asks for: which numbers (a filter), in which order (a sort), from where
-(a keyset position). Parsed from the client's text here, so every rule has one home."""
+(a keyset position). Parsed from the client's text here; what they mean on the table is said once,
+in SQL, by the read side (src/infrastructure/number_queries.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -13,7 +14,6 @@ from typing import TypeVar
 from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog, parse_amount
-from src.domain.numbers import Number
 from src.domain.phone_numbers import is_region
 
 # The wire names of the filters (the web layer names its query parameters after them).
@@ -28,6 +28,9 @@ FILTER_PARAMETERS = (
     "setupPrice_max",
 )
 T = TypeVar("T")
+# Up to this many matching rows a listing's total is counted exactly; past it, a store may estimate
+# it (PostgreSQL's planner), so that counting never costs more than the page itself.
+EXACT_COUNT_LIMIT = 1000
 _DIGITS = re.compile(r"\d{1,15}")
 _FORMATTING = re.compile(r"[ +().-]")
 MAX_FORMATTED_DIGITS = 40  # 15 digits and their formatting, generously
@@ -50,16 +53,6 @@ SortValue = int | str | Decimal
 class SortKey:
     field: SortField
     descending: bool = False
-
-    def value_of(self, number: Number) -> SortValue:
-        if self.field is SortField.ID:
-            assert number.id is not None
-            return number.id
-        if self.field is SortField.VALUE:
-            return number.phone_number.e164
-        if self.field is SortField.MONTHLY_PRICE:
-            return number.monthly_price.amount
-        return number.setup_price.amount
 
     def __str__(self) -> str:
         return f"-{self.field}" if self.descending else str(self.field)
@@ -103,23 +96,6 @@ class Sort:
             keys.append(SortKey(SortField.ID, keys[-1].descending))
         return cls(tuple(keys))
 
-    def position_of(self, number: Number) -> tuple[SortValue, ...]:
-        return tuple(key.value_of(number) for key in self.keys)
-
-    def ordered(self, numbers: Iterable[Number]) -> list[Number]:
-        """The numbers in this order, in plain Python (the fakes use it; the store sorts in SQL)."""
-        result = list(numbers)
-        for key in reversed(self.keys):  # a stable sort, least significant key first
-            result.sort(key=key.value_of, reverse=key.descending)
-        return result
-
-    def comes_after(self, number: Number, position: Position) -> bool:
-        for key, value in zip(self.keys, position.after, strict=True):
-            mine = key.value_of(number)
-            if mine != value:
-                return (mine < value) if key.descending else (mine > value)  # type: ignore[operator]
-        return False
-
     def __str__(self) -> str:
         return ",".join(str(key) for key in self.keys)
 
@@ -158,21 +134,6 @@ class NumberFilter:
         )
         errors.raise_if_any()
         return parsed
-
-    def matches(self, number: Number) -> bool:
-        """The filter in plain Python (the fakes use it; the store does the same in SQL)."""
-        e164 = number.phone_number.e164
-        monthly, setup = number.monthly_price.amount, number.setup_price.amount
-        return (
-            (self.digits is None or self.digits in e164)
-            and (self.country is None or number.phone_number.country == self.country)
-            and (self.prefix is None or e164.startswith("+" + self.prefix))
-            and (self.currency is None or number.currency == self.currency)
-            and (self.monthly_min is None or monthly >= self.monthly_min)
-            and (self.monthly_max is None or monthly <= self.monthly_max)
-            and (self.setup_min is None or setup >= self.setup_min)
-            and (self.setup_max is None or setup <= self.setup_max)
-        )
 
 
 @dataclass(frozen=True)

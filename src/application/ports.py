@@ -13,16 +13,15 @@ from typing import NamedTuple, Self
 from src.application.access_tokens import AccessToken
 from src.application.changes import Change, ChangeQuery, ChangeStamp
 from src.application.idempotency import IdempotencyRecord
-from src.application.number_listing import Count, Listing, NumberFilter, Position
-from src.application.results import NumberRecord
+from src.application.number_listing import Listing, NumberFilter, Position
+from src.application.results import NumberRecord, NumberView, ViewPage
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, User
 
-NO_FILTER = NumberFilter()
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every store: no row has a larger one
 NewNumber = tuple[PhoneNumber, Money, Money]  # a number's parts, validated, not yet stored
-ALL_BY_ID = Listing()
 
 
 class BulkValues(NamedTuple):
@@ -45,28 +44,12 @@ class NumberRepository(abc.ABC):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None: ...
 
     @abc.abstractmethod
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        """The numbers the listing's filter keeps, in its sort order, from `offset` or just `after`
-        a keyset position."""
-
-    @abc.abstractmethod
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        """How many numbers the filter keeps: exactly up to `exact_up_to` (None: always), past it
-        exactly or as an estimate, whichever the store can tell quickly."""
-
-    @abc.abstractmethod
     def delete(self, number: Number) -> None: ...
 
-    @abc.abstractmethod
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+class NumberImportStore(abc.ABC):
+    """Set-based storage of numbers in bulk (imports, bulk changes), inside the unit of work's
+    transaction: no entity is loaded, so the repository's aggregates stay out of it."""
 
     @abc.abstractmethod
     def add_new(self, numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
@@ -113,6 +96,37 @@ class ChangeRepository(abc.ABC):
         """Forget the changes recorded before `older_than`; answer how many."""
 
 
+class NumberReader(abc.ABC):
+    """The read side: numbers as the API shows them, straight from the store, outside any unit of
+    work. Filters and sorts mean what the store's queries say; nothing here re-implements them."""
+
+    @abc.abstractmethod
+    def one(self, number_id: int) -> NumberView | None: ...
+
+    @abc.abstractmethod
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        """The number and the holder of the token, read together (one round trip): the caller is
+        judged on the holder, as stored now, before anything of the number is shown."""
+
+    @abc.abstractmethod
+    def page(
+        self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
+    ) -> ViewPage:
+        """Up to `per_page` numbers the listing keeps, in its order, from `offset` or just `after`
+        a keyset position; the total is exact up to EXACT_COUNT_LIMIT matches, past it exact or
+        an estimate, whichever the store tells quickly."""
+
+    @abc.abstractmethod
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
+
+    @abc.abstractmethod
+    def count(self, number_filter: NumberFilter) -> int:
+        """How many numbers the filter keeps, exactly however many (a bulk change is guarded by it)."""
+
+
 class IdempotencyRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, owner_id: int, key: str, now: datetime) -> IdempotencyRecord | None:
@@ -149,16 +163,20 @@ class UserRepository(abc.ABC):
         """Remove the user and every token of theirs."""
 
 
-class TokenRepository(abc.ABC):
+class TokenHolders(abc.ABC):
+    """Read side of the tokens: every request asks, outside any unit of work."""
+
+    @abc.abstractmethod
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        """The token and the user it was issued to, read together, as stored now."""
+
+
+class TokenRepository(TokenHolders):
     @abc.abstractmethod
     def add(self, token: AccessToken) -> None: ...
 
     @abc.abstractmethod
     def get(self, token_hash: str) -> AccessToken | None: ...
-
-    @abc.abstractmethod
-    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
-        """The token and the user it was issued to, read together: every request asks."""
 
     @abc.abstractmethod
     def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
@@ -214,6 +232,7 @@ class UnitOfWork(abc.ABC):
     """One transaction: whatever is not committed explicitly is rolled back on exit."""
 
     numbers: NumberRepository
+    number_imports: NumberImportStore
     idempotency_keys: IdempotencyRepository
     users: UserRepository
     tokens: TokenRepository

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from src.application.number_listing import Position
+from src.application.number_listing import Count, Position
 from src.domain.money import Currency
 from src.domain.numbers import Number
 from src.domain.users import Role, User
@@ -37,6 +37,27 @@ class NumberResult:
         )
 
 
+class NumberView(NamedTuple):
+    """A stored number as the API shows it, read straight from the table's columns: no entity, no
+    value objects. The fields are the response's, already formatted; `version` makes the ETag."""
+
+    id: int
+    version: int
+    value: str  # international format, e.g. "+55 84 91234-4321"
+    monthly_price: str  # two decimals, e.g. "0.03"
+    setup_price: str
+    currency: str  # the agreed symbol, e.g. "U$"
+
+
+@dataclass(frozen=True)
+class ViewPage:
+    """What a reader answers for one page of a listing."""
+
+    items: tuple[NumberView, ...]
+    total: Count
+    following: Position | None  # where the next page starts; None when this one is the last
+
+
 class NumberRecord(NamedTuple):
     """A stored number as plain values, for reading in bulk (exports): no entity, no session."""
 
@@ -48,7 +69,7 @@ class NumberRecord(NamedTuple):
 
 @dataclass(frozen=True)
 class NumberPage:
-    items: tuple[NumberResult, ...]
+    items: tuple[NumberView, ...]
     total: int
     page: int
     per_page: int

@@ -52,7 +52,7 @@ class PhoneNumber:
     @cached_property
     def international(self) -> str:
         """The agreed display form, e.g. "+55 84 91234-4321"."""
-        return _international(self.e164)
+        return international_format(self.e164)
 
     @cached_property
     def country(self) -> str | None:
@@ -67,7 +67,8 @@ class PhoneNumber:
 # page: the form depends on the E.164 text alone, so a process remembers the recent ones (about
 # 2 MB at most; a page read again costs nothing).
 @lru_cache(maxsize=16384)
-def _international(e164: str) -> str:
+def international_format(e164: str) -> str:
+    """The display form of a stored (already valid) E.164 number."""
     parsed = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

@@ -14,8 +14,6 @@ from src.application.import_jobs import ImportJob, ImportJobStore, JobStatus
 from src.application.import_numbers import ImportMode, ImportReport, RowError
 from src.infrastructure.tables import import_job_chunks, import_jobs
 
-CHUNK_BYTES = 1024 * 1024
-
 
 class SqlAlchemyImportJobStore(ImportJobStore):
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
@@ -107,12 +105,6 @@ class SqlAlchemyImportJobStore(ImportJobStore):
                 .where(import_jobs.c.id == job_id)
                 .values(updated_at=self._clock(), **values)
             )
-
-
-def chunked(read: Callable[[int], bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The chunks of a stream, `size` bytes each (the last one shorter)."""
-    while chunk := read(size):
-        yield chunk
 
 
 def _report_json(report: ImportReport) -> dict[str, Any]:

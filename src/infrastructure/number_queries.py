@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.elements import BindParameter, UnaryExpression
 
 from src.application.number_listing import NumberFilter, Position, Sort, SortField
 from src.infrastructure.tables import numbers
@@ -41,30 +41,63 @@ FEW_MATCHES_DIGITS = 5
 
 
 def conditions(number_filter: NumberFilter, postgresql: bool = False) -> list[ColumnElement[bool]]:
+    """The filter as conditions whose values are named parameters (see `parameters`), so that a
+    statement built once for a filter's shape can run again with other values."""
     f = number_filter
+    values = parameters(f)
     found: list[ColumnElement[bool]] = []
+
+    def value(name: str, column: ColumnElement[object]) -> BindParameter[object]:
+        # The column's type, so that its bind processing applies (SQLite stores cents).
+        return bindparam(name, values[name], type_=column.type)
+
     if f.digits is not None:  # digits only (parsed), so nothing in them is a LIKE wildcard
-        contains = numbers.c.e164.like(f"%{f.digits}%")
-        if postgresql and len(f.digits) >= FEW_MATCHES_DIGITS:
+        contains = numbers.c.e164.like(value("q_pattern", numbers.c.e164))
+        if few_matches(f, postgresql):
             matched = select(func.array_agg(numbers.c.id)).where(contains).scalar_subquery()
             found.append(numbers.c.id == any_(cast(matched, ARRAY(Integer))))  # one array, not rows
         else:
             found.append(contains)
     if f.prefix is not None:
-        found.append(numbers.c.e164.like(f"+{f.prefix}%"))
+        found.append(numbers.c.e164.like(value("prefix_pattern", numbers.c.e164)))
     if f.country is not None:
-        found.append(numbers.c.country == f.country)
+        found.append(numbers.c.country == value("country", numbers.c.country))
     if f.currency is not None:
-        found.append(numbers.c.currency == f.currency)
+        found.append(numbers.c.currency == value("currency", numbers.c.currency))
     if f.monthly_min is not None:
-        found.append(numbers.c.monthly_price >= f.monthly_min)
+        found.append(numbers.c.monthly_price >= value("monthly_min", numbers.c.monthly_price))
     if f.monthly_max is not None:
-        found.append(numbers.c.monthly_price <= f.monthly_max)
+        found.append(numbers.c.monthly_price <= value("monthly_max", numbers.c.monthly_price))
     if f.setup_min is not None:
-        found.append(numbers.c.setup_price >= f.setup_min)
+        found.append(numbers.c.setup_price >= value("setup_min", numbers.c.setup_price))
     if f.setup_max is not None:
-        found.append(numbers.c.setup_price <= f.setup_max)
+        found.append(numbers.c.setup_price <= value("setup_max", numbers.c.setup_price))
     return found
+
+
+def parameters(number_filter: NumberFilter) -> dict[str, object]:
+    """The values of the filter's conditions, by the names `conditions` gives them."""
+    f = number_filter
+    given = {
+        "q_pattern": None if f.digits is None else f"%{f.digits}%",
+        "prefix_pattern": None if f.prefix is None else f"+{f.prefix}%",
+        "country": f.country,
+        "currency": f.currency,
+        "monthly_min": f.monthly_min,
+        "monthly_max": f.monthly_max,
+        "setup_min": f.setup_min,
+        "setup_max": f.setup_max,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def shape(number_filter: NumberFilter, postgresql: bool) -> tuple[object, ...]:
+    """What decides the SQL of `conditions` (not the values): which conditions, and which form."""
+    return (*parameters(number_filter), few_matches(number_filter, postgresql))
+
+
+def few_matches(number_filter: NumberFilter, postgresql: bool) -> bool:
+    return postgresql and number_filter.digits is not None and len(number_filter.digits) >= FEW_MATCHES_DIGITS
 
 
 def order(sort: Sort) -> list[UnaryExpression[object]]:
@@ -75,7 +108,7 @@ def order(sort: Sort) -> list[UnaryExpression[object]]:
 
 
 def after(sort: Sort, position: Position) -> ColumnElement[bool]:
-    """Rows that come after `position` in `sort`.
+    """Rows that come after `position` in `sort` (its values are the parameters after_0, after_1...).
 
     When every key runs one way, a row-value comparison, `(price, id) > (:price, :id)`, which an
     index on (price, id) answers as a range: page 20,000 costs what page 1 does. Mixed directions
@@ -83,8 +116,8 @@ def after(sort: Sort, position: Position) -> ColumnElement[bool]:
     """
     columns = [SORT_COLUMNS[key.field] for key in sort.keys]
     values = [
-        bindparam(None, value, type_=column.type)
-        for column, value in zip(columns, position.after, strict=True)
+        bindparam(f"after_{index}", value, type_=column.type)
+        for index, (column, value) in enumerate(zip(columns, position.after, strict=True))
     ]
     directions = {key.descending for key in sort.keys}
     if len(directions) == 1:

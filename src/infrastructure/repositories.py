@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Engine,
     Integer,
-    Select,
+    Row,
     String,
     Text,
     and_,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    exc,
     func,
     insert,
     literal,
@@ -44,29 +46,29 @@ from src.application.changes import (
     FieldValue,
     Subject,
 )
+from src.application.errors import StorageUnavailable
 from src.application.idempotency import IdempotencyRecord
-from src.application.number_listing import Count, Listing, NumberFilter, Position
+from src.application.number_listing import NumberFilter
 from src.application.ports import (
-    ALL_BY_ID,
-    NO_FILTER,
+    MAX_ID,
     AttemptWindow,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
     LoginAttemptRepository,
     NewNumber,
+    NumberImportStore,
     NumberRepository,
+    TokenHolders,
     TokenRepository,
     UserRepository,
 )
-from src.application.results import NumberRecord
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
-from src.infrastructure.storage_errors import UNIQUE_VIOLATION, translated_storage_errors
+from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
 from src.infrastructure.tables import (
-    MAX_ID,
     access_tokens,
     changes,
     idempotency_keys,
@@ -75,7 +77,6 @@ from src.infrastructure.tables import (
     users,
 )
 
-STREAM_ROWS = 10_000
 IMPORT_COLUMNS = "e164, monthly_price, setup_price, currency, country, created_by_change_id"
 CREATE_IMPORT_TABLE = (
     'CREATE TEMPORARY TABLE IF NOT EXISTS numbers_import (e164 varchar(16) COLLATE "C", '
@@ -94,7 +95,6 @@ MOVE_IMPORTED = (
 class SqlAlchemyNumberRepository(NumberRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._copy_directly = True  # until a batch meets a number already stored
 
     def add(self, number: Number) -> None:
         self._session.add(number)
@@ -109,61 +109,14 @@ class SqlAlchemyNumberRepository(NumberRepository):
     def get_by_phone_number(self, phone_number: PhoneNumber) -> Number | None:
         return self._session.scalars(select(Number).where(numbers.c.e164 == phone_number)).one_or_none()
 
-    def list(
-        self,
-        listing: Listing = ALL_BY_ID,
-        *,
-        limit: int,
-        offset: int = 0,
-        after: Position | None = None,
-    ) -> Sequence[Number]:
-        query = select(Number).where(*self._conditions(listing.filter))
-        if after is not None:
-            query = query.where(number_queries.after(listing.sort, after))
-        query = query.order_by(*number_queries.order(listing.sort)).offset(offset).limit(limit)
-        return self._session.scalars(query).all()
-
-    def count(self, number_filter: NumberFilter = NO_FILTER, exact_up_to: int | None = None) -> Count:
-        matching = select(numbers.c.id).where(*self._conditions(number_filter))
-        if exact_up_to is not None:
-            capped = matching.limit(exact_up_to + 1).subquery()
-            found = self._session.scalar(select(func.count()).select_from(capped)) or 0
-            if found <= exact_up_to:
-                return Count(found)
-            if self._dialect() == "postgresql":
-                # More than the bound match: the planner's estimate, never below what was seen.
-                return Count(max(exact_up_to + 1, self._planned_rows(matching)), exact=False)
-        return Count(self._session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
-
-    def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
-        return number_queries.conditions(number_filter, postgresql=self._dialect() == "postgresql")
-
-    def _planned_rows(self, query: Select[Any]) -> int:
-        sql = query.compile(dialect=self._session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        plan = self._session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return int(plan[0]["Plan"]["Plan Rows"])
-
     def delete(self, number: Number) -> None:
         self._session.delete(number)
 
-    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
-        # Plain columns (no value objects per row) from a server-side cursor, STREAM_ROWS at a time.
-        query = (
-            select(
-                type_coerce(numbers.c.e164, String),
-                numbers.c.monthly_price,
-                numbers.c.setup_price,
-                type_coerce(numbers.c.currency, String),
-            )
-            .where(*self._conditions(listing.filter))
-            .order_by(*number_queries.order(listing.sort))
-        )
-        for partition in self._session.execute(
-            query, execution_options={"yield_per": STREAM_ROWS}
-        ).partitions():
-            yield from map(NumberRecord._make, partition)
+
+class SqlAlchemyNumberImportStore(NumberImportStore):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._copy_directly = True  # until a batch meets a number already stored
 
     def add_new(self, new_numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
         if not new_numbers:
@@ -371,6 +324,9 @@ class SqlAlchemyNumberRepository(NumberRepository):
             for number_id, e164, monthly, setup, currency, _ in bumped
         ]
 
+    def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
+        return number_queries.conditions(number_filter, postgresql=self._dialect() == "postgresql")
+
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
 
@@ -436,7 +392,7 @@ class SqlAlchemyUserRepository(UserRepository):
         self._session.delete(user)
 
 
-_TOKEN_WITH_HOLDER = (
+TOKEN_WITH_HOLDER = (
     select(
         access_tokens.c.token_hash,
         access_tokens.c.user_id,
@@ -452,6 +408,32 @@ _TOKEN_WITH_HOLDER = (
 )
 
 
+def token_with_holder(row: Row[*tuple[Any, ...]] | None) -> tuple[AccessToken, User] | None:
+    """The two objects built from a row of TOKEN_WITH_HOLDER's columns (detached: a change to them
+    is never written), without the ORM's loading and identity map, which cost more than the query."""
+    if row is None or row.token_hash is None:
+        return None
+    token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
+    return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
+
+
+class SqlAlchemyTokenHolders(TokenHolders):
+    """Every request asks: one Core query on the autocommit engine, no session, no transaction."""
+
+    def __init__(self, read_engine: Engine) -> None:
+        self._engine = read_engine
+
+    def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
+        try:
+            with self._engine.connect() as connection:
+                found = connection.execute(TOKEN_WITH_HOLDER, {"token_hash": token_hash})
+                return token_with_holder(found.one_or_none())
+        except (exc.DBAPIError, exc.TimeoutError) as error:
+            if is_unavailable(error):
+                raise StorageUnavailable("the database cannot be reached") from error
+            raise
+
+
 class SqlAlchemyTokenRepository(TokenRepository):
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -463,14 +445,8 @@ class SqlAlchemyTokenRepository(TokenRepository):
         return self._session.get(AccessToken, token_hash)
 
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
-        """Every request asks, and only reads the answer: a Core query, the two objects built from
-        its row (detached: a change to them is never written), without the ORM's loading and
-        identity map, which cost more than the query itself."""
-        row = self._session.execute(_TOKEN_WITH_HOLDER, {"token_hash": token_hash}).one_or_none()
-        if row is None:
-            return None
-        token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
-        return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
+        found = self._session.execute(TOKEN_WITH_HOLDER, {"token_hash": token_hash})
+        return token_with_holder(found.one_or_none())
 
     def revoke_all_of(self, user_id: int, now: datetime, keep: str | None = None) -> None:
         self._session.execute(

@@ -47,8 +47,6 @@ def mapped_here(name: str | None, _type: str, _parents: object) -> bool:
     return not (name or "").startswith("procrastinate_")
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
-
 numbers = Table(
     "numbers",
     metadata,

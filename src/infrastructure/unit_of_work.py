@@ -12,6 +12,7 @@ from src.infrastructure.repositories import (
     SqlAlchemyChangeRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyLoginAttemptRepository,
+    SqlAlchemyNumberImportStore,
     SqlAlchemyNumberRepository,
     SqlAlchemyTokenRepository,
     SqlAlchemyUserRepository,
@@ -28,6 +29,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.numbers = SqlAlchemyNumberRepository(self.session)
+        self.number_imports = SqlAlchemyNumberImportStore(self.session)
         self.idempotency_keys = SqlAlchemyIdempotencyRepository(self.session)
         self.users = SqlAlchemyUserRepository(self.session)
         self.tokens = SqlAlchemyTokenRepository(self.session)

@@ -6,7 +6,7 @@ document says exactly what is enforced); an endpoint that declares nothing is ad
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 from src.application.changes import SYSTEM, Actor
 from src.application.errors import Forbidden
@@ -22,15 +22,39 @@ def register_authorization(app: Flask) -> None:
         if request.method == "OPTIONS" or request.endpoint is None:
             return  # preflights, and 404/405 answers, need no identity
         permission = required_permission(request.endpoint)
-        if permission is not None:
-            g.principal = inventory().authorize_request(bearer_token(), permission)
+        if permission is None:
+            return
+        operation = _operation(request.endpoint)
+        if operation is not None and operation.authorized_by_view:
+            g.pending_permission = permission
+            return
+        g.principal = inventory().authorize_request(bearer_token(), permission)
+
+    @app.after_request
+    def _refuse_unauthorized_answers(response: Response) -> Response:
+        # Fails closed: a view that was to authorize and did not never answers with content.
+        if g.get("pending_permission") is not None and response.status_code < 400:
+            raise RuntimeError(f"{request.endpoint} answered without authorizing its caller")
+        return response
 
 
 def required_permission(endpoint: str) -> Permission | None:
     if endpoint.rsplit(".", 1)[-1] == "static":
         return None
-    operation: Operation | None = getattr(current_app.view_functions[endpoint], "openapi_operation", None)
+    operation = _operation(endpoint)
     return Permission.MANAGE_USERS if operation is None else operation.permission
+
+
+def _operation(endpoint: str) -> Operation | None:
+    operation: Operation | None = getattr(current_app.view_functions[endpoint], "openapi_operation", None)
+    return operation
+
+
+def pending_authorization() -> tuple[str | None, Permission]:
+    """For a view that authorizes along with its read: the caller's token and the permission its
+    operation needs. Taken once; the answer is refused unless the view took it."""
+    permission: Permission = g.pop("pending_permission")
+    return bearer_token(), permission
 
 
 def bearer_token() -> str | None:

@@ -1,8 +1,7 @@
-"""Flask CLI commands: `flask --app src.web.app seed`."""
+"""Flask CLI commands: `flask --app src.bootstrap seed`."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -10,8 +9,6 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from src.application.create_user import NewUser
-from src.infrastructure.demo_data import demo_numbers
-from src.infrastructure.job_queue import HEARTBEAT_FILE, run_worker, worker_app
 from src.web.inventory import inventory
 
 DEMO_SIZE = 800
@@ -24,8 +21,7 @@ DEMO_SIZE = 800
 @with_appcontext
 def seed_command(count: int) -> None:
     """Load a demo inventory of valid numbers from ten countries; running it again adds nothing."""
-    served = inventory()
-    added = served.seed_numbers(demo_numbers(count, served.currencies.codes))
+    added = inventory().seed_demo(count)
     click.echo(f"seeded {added} new numbers ({count - added} were already there)")
 
 
@@ -34,26 +30,19 @@ def seed_command(count: int) -> None:
 @click.option(
     "--heartbeat-file",
     type=click.Path(path_type=Path),
-    default=HEARTBEAT_FILE,
-    show_default=True,
-    help="Touched every 10 s while the database answers (the container's health check reads it).",
+    default=None,
+    help="Touched every 10 s while the database answers (the container's health check reads it); "
+    "by default /tmp/number-inventory-worker.alive.",
 )
 @with_appcontext
-def worker_command(concurrency: int, heartbeat_file: Path) -> None:
+def worker_command(concurrency: int, heartbeat_file: Path | None) -> None:
     """Run the jobs of large imports (PostgreSQL only) until stopped (SIGTERM/SIGINT: the job in
     hand is finished first). Start as many as you like, on any machine that reaches the database.
     It also prunes the change history past CHANGES_RETENTION_DAYS, daily."""
-    served = inventory()
-    if served.engine.dialect.name != "postgresql":
+    run_worker = inventory().run_worker
+    if run_worker is None:
         raise click.ClickException("import jobs need PostgreSQL: on SQLite every import runs in its request")
-    retention_days = served.settings.changes_retention_days
-    app = worker_app(
-        served.settings.database_url,
-        served.run_import_job,
-        served.purge_stale_records,
-        lambda: served.prune_changes(retention_days),
-    )
-    asyncio.run(run_worker(app, concurrency, heartbeat_file))
+    run_worker(concurrency, heartbeat_file)
 
 
 @click.command("purge")

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Protocol
 
 from flask import request
 from pydantic import BaseModel, Field
 
 from src.application.idempotency import IdempotencyKey
-from src.application.results import NumberResult
 
 
-def etag_of(number: NumberResult) -> str:
+class Versioned(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+def etag_of(number: Versioned) -> str:
     """A strong entity tag: id and version, so a tag of one number never matches another."""
     return f"{number.id}.{number.version}"
 
@@ -32,7 +40,7 @@ def if_match_versions(number_id: int) -> frozenset[int] | None:
     return frozenset(versions)
 
 
-def not_modified_since_seen(number: NumberResult) -> bool:
+def not_modified_since_seen(number: Versioned) -> bool:
     """If-None-Match names the current version (weak comparison, as for GET)."""
     return request.if_none_match.contains_weak(etag_of(number))
 

@@ -15,10 +15,10 @@ import json
 from decimal import Decimal
 
 from src.application.number_listing import Listing, Position, SortField, SortValue
+from src.application.ports import MAX_ID
 from src.domain.errors import DomainError
 from src.domain.money import parse_amount
 from src.domain.phone_numbers import PhoneNumber
-from src.infrastructure.tables import MAX_ID
 
 MAC_BYTES = 16
 MAX_CURSOR_LENGTH = 512

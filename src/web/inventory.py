@@ -1,11 +1,14 @@
-"""The use cases an app serves, built once by create_app and reached by views through `inventory()`."""
+"""What the web layer is handed: the use cases an app serves and the settings of its HTTP face,
+built once by the composition root (src/bootstrap.py) and reached by views through `inventory()`.
+No engine, no adapter: the web layer sees only the application."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Engine
 
 from src.application.authorize_request import AuthorizeRequest
 from src.application.bulk_change import BulkChange
@@ -31,18 +34,32 @@ from src.application.revoke_token import RevokeToken
 from src.application.seed_numbers import SeedNumbers
 from src.application.update_user import UpdateUser
 from src.domain.money import CurrencyCatalog
-from src.infrastructure.settings import Settings
 from src.web.cursors import CursorCodec
 
 EXTENSION_KEY = "number_inventory"
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The settings that shape HTTP answers (the rest belongs to the adapters)."""
+
+    page_size: int
+    max_page_size: int
+    currencies: Mapping[str, str]  # the agreed symbols and their ISO codes, for the documentation
+    max_body_bytes: int
+    max_import_bytes: int
+    import_job_threshold_bytes: int
+    cors_origins: tuple[str, ...]
+    trust_proxy_headers: int
+    allowed_hosts: tuple[str, ...]
+    debug: bool
+    changes_retention_days: int  # `flask prune-changes` keeps this many days by default (0: all)
+
+
+@dataclass(frozen=True)
 class Inventory:
-    settings: Settings
+    settings: WebSettings
     currencies: CurrencyCatalog
-    engine: Engine
-    read_engine: Engine  # autocommit, for the use cases that only read
     cursors: CursorCodec
     create_number: CreateNumber
     get_number: GetNumber
@@ -72,11 +89,11 @@ class Inventory:
     update_user: UpdateUser
     delete_user: DeleteUser
     ensure_first_admin: EnsureFirstAdmin
-
-    def dispose(self) -> None:
-        """Close every pooled connection (tests, and whoever replaces an app)."""
-        self.engine.dispose()
-        self.read_engine.dispose()
+    check_storage: Callable[[], None]  # raises StorageUnavailable unless the database answers
+    seed_demo: Callable[[int], int]  # makes sure N demo numbers exist; answers how many it added
+    # Runs the import jobs until stopped (concurrency, heartbeat file); None where jobs never run.
+    run_worker: Callable[[int, Path | None], None] | None
+    dispose: Callable[[], None]  # closes every pooled connection (tests, and whoever replaces an app)
 
 
 def inventory() -> Inventory:

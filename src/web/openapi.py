@@ -30,9 +30,9 @@ from src.application.errors import (
 )
 from src.application.import_jobs import ImportJobNotFound
 from src.domain.users import Permission, Role
-from src.infrastructure.settings import Settings
 from src.web.cursors import InvalidCursor
 from src.web.errors import PROBLEM_TYPE
+from src.web.inventory import WebSettings
 from src.web.schemas import (
     BulkChangeIn,
     BulkChangeOut,
@@ -172,6 +172,9 @@ class Operation:
     # What the caller must be allowed to do; None = anyone. The authorization hook enforces
     # exactly this, so the document and the behaviour cannot disagree. Deny by default.
     permission: Permission | None = Permission.MANAGE_USERS
+    # The view checks the permission itself, in the same round trip as its read (auth.py makes
+    # sure it did before anything but an error goes out).
+    authorized_by_view: bool = False
 
 
 def documented(operation: Operation) -> Callable[[View], View]:
@@ -256,7 +259,7 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
+def build_openapi(app: Flask, settings: WebSettings) -> dict[str, Any]:
     _, definitions = models_json_schema(MODELS, ref_template=SCHEMA_REF, by_alias=True)
     currencies = _currencies_allowed(settings)
     for model in ("NumberIn", "NumberPatch"):
@@ -313,7 +316,7 @@ def build_openapi(app: Flask, settings: Settings) -> dict[str, Any]:
 
 
 def _operation(
-    operation: Operation, operation_id: str, path_arguments: list[str], settings: Settings
+    operation: Operation, operation_id: str, path_arguments: list[str], settings: WebSettings
 ) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, **PATH_PARAMETERS[name]} for name in path_arguments
@@ -411,7 +414,7 @@ def problem_example(status: int, example: ProblemExample) -> dict[str, Any]:
     return problem
 
 
-def _currencies_allowed(settings: Settings) -> str:
+def _currencies_allowed(settings: WebSettings) -> str:
     """The CURRENCIES setting in words: what a client may send as a currency."""
     pairs = ", ".join(f"`{symbol}` ({code})" for symbol, code in settings.currencies.items())
     return f"One of {pairs}: the symbol or the ISO 4217 code; both prices share it. Answers use the symbol."
@@ -421,7 +424,7 @@ def _headers(names: tuple[str, ...]) -> dict[str, Any]:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-def _query_parameters(model: type[BaseModel], settings: Settings) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel], settings: WebSettings) -> list[dict[str, Any]]:
     """Query parameters from the model the view validates with; limits that are settings filled in."""
     limits = {"per_page": {"maximum": settings.max_page_size, "default": settings.page_size}}
     parameters = []

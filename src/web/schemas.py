@@ -3,7 +3,8 @@ the domain judges values, so a rule lives in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
@@ -26,7 +27,7 @@ from pydantic_core import PydanticCustomError
 from src.application.import_jobs import ImportJob
 from src.application.import_numbers import ImportReport
 from src.application.number_fields import NumberData
-from src.application.results import IssuedToken, NumberResult, UserResult
+from src.application.results import IssuedToken, NumberResult, NumberView, UserResult
 from src.domain.money import CurrencyCatalog
 
 MAX_PAGE = 2**31 - 1
@@ -102,15 +103,39 @@ class NumberOut(BaseModel):
     setupPrice: str = Field(examples=["3.40"])  # noqa: N815
     currency: str = Field(examples=["U$"])
 
-    @classmethod
-    def of(cls, result: NumberResult, currencies: CurrencyCatalog) -> NumberOut:
-        return cls.model_construct(
-            id=result.id,
-            value=result.international,
-            monthyPrice=f"{result.monthly_price:.2f}",
-            setupPrice=f"{result.setup_price:.2f}",
-            currency=currencies.symbol(result.currency),
+    @staticmethod
+    def view(result: NumberResult, currencies: CurrencyCatalog) -> NumberView:
+        """A number a write returned, as the read side shows numbers."""
+        return NumberView(
+            result.id,
+            result.version,
+            result.international,
+            f"{result.monthly_price:.2f}",
+            f"{result.setup_price:.2f}",
+            currencies.symbol(result.currency),
         )
+
+    @staticmethod
+    def document(view: NumberView) -> dict[str, object]:
+        return {
+            "id": view.id,
+            "value": view.value,
+            "monthyPrice": view.monthly_price,
+            "setupPrice": view.setup_price,
+            "currency": view.currency,
+        }
+
+
+def numbers_json(views: Iterable[NumberView]) -> bytes:
+    """One pass from views to UTF-8 bytes (the C encoder; no model per row)."""
+    return _encode([NumberOut.document(view) for view in views]).encode()
+
+
+def number_json(view: NumberView) -> bytes:
+    return _encode(NumberOut.document(view)).encode()
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # An empty filter parameter is no filter, so every pattern also allows "".

@@ -44,7 +44,7 @@ ADMIN_PASSWORD = "e2e-admin-password"
 # Imports over this run as jobs in the stack: the Postman collection sends one just over it, while
 # test_imports_through_nginx's file (about 1 MiB) is still answered in its request.
 IMPORT_JOB_THRESHOLD_BYTES = 2 * 1024 * 1024
-WORKER_COMMAND = ("flask", "--app", "src.web.app", "worker")
+WORKER_COMMAND = ("flask", "--app", "src.bootstrap", "worker")
 
 
 class StackError(RuntimeError):

@@ -60,7 +60,16 @@ def make_run_server(tmp_path: Path) -> Iterator[str]:
         "DEVELOPMENT": makefile_default("DEVELOPMENT"),
     }
     server.launch(
-        [str(VENV_BIN / "flask"), "--app", "src.web.app", "run", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(VENV_BIN / "flask"),
+            "--app",
+            "src.bootstrap",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         env,
         PROJECT_ROOT,
     )

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from src.web.inventory import inventory
 from src.web.openapi import COMMON_PROBLEMS, build_openapi
 from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_ROOT, Nginx, StackError
@@ -56,8 +56,8 @@ def documented_operations(tmp_path: Path) -> dict[Operation, set[int]]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'openapi.sqlite3'}")
     app = create_app(settings)
     with app.app_context():
-        document = build_openapi(app, settings)
-        inventory().engine.dispose()
+        document = build_openapi(app, inventory().settings)
+        inventory().dispose()
     return {
         (method.upper(), path): {int(status) for status in spec["responses"]}
         for path, methods in document["paths"].items()

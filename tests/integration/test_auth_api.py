@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, text
 
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from tests.conftest import FAST_PASSWORD_HASH, TEST_PASSWORD, client_as
 
 NUMBERS = "/api/v1/numbers"
@@ -102,6 +102,25 @@ def test_log_in_use_the_token_and_log_out(
     assert me.json["role"] == "viewer"
     assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
     assert anonymous_client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_one_number_is_read_with_its_callers_token_and_refused_once_it_is_revoked(
+    client: FlaskClient, admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    number = stored_number(client)
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    headers = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'ana@example.com', TEST_PASSWORD).json['token']}"
+    }
+    assert anonymous_client.get(f"{NUMBERS}/{number['id']}", headers=headers).json == number
+    assert anonymous_client.get(f"{NUMBERS}/999999", headers=headers).status_code == 404
+    assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
+    for path in (f"{NUMBERS}/{number['id']}", f"{NUMBERS}/999999", f"{NUMBERS}/{2**40}"):
+        refused = anonymous_client.get(path, headers=headers)  # existing or not: nothing is told
+        assert refused.status_code == 401
+        assert refused.mimetype == "application/problem+json"
 
 
 def test_the_sixth_bad_password_in_a_row_is_429(
@@ -257,13 +276,10 @@ def test_an_expired_token_is_401(settings: Settings, database_url: str) -> None:
     )
     client = client_as(app, "viewer")
     assert client.get(NUMBERS).status_code == 200
-    with app.app_context():
-        from src.web.inventory import inventory
-
-        with inventory().engine.begin() as connection:
-            connection.execute(
-                text("UPDATE access_tokens SET expires_at = :past"), {"past": "2000-01-01 00:00:00"}
-            )
+    with app.app_context(), engine_of(app).begin() as connection:
+        connection.execute(
+            text("UPDATE access_tokens SET expires_at = :past"), {"past": "2000-01-01 00:00:00"}
+        )
     assert client.get(NUMBERS).status_code == 401
 
 

@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from src.infrastructure.csv_codec import MAX_FIELDS_PER_ROW, MAX_LINE_BYTES, ChunkStream
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
+from src.web.csv_codec import MAX_FIELDS_PER_ROW, MAX_LINE_BYTES, ChunkStream
 from src.web.inventory import inventory
 from tests.conftest import client_as
 from tests.integration.test_number_csv_api import HEADER, IMPORTS, stored_count

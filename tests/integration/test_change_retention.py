@@ -10,19 +10,18 @@ from flask.testing import FlaskCliRunner
 from procrastinate import testing
 
 from src.application.changes import SYSTEM, Action, Change, ChangeQuery
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.database import create_session_factory
 from src.infrastructure.job_queue import PRUNE_CHANGES_TASK, build_job_app
 from src.infrastructure.settings import Settings
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
-from src.web.app import create_app
 from src.web.inventory import inventory
 from tests.conftest import FAST_PASSWORD_HASH
 
 
 def record_changes_aged(app: Flask, *days_ago: int) -> None:
     now = datetime.now(UTC)
-    with app.app_context():
-        sessions = create_session_factory(inventory().engine)
+    sessions = create_session_factory(engine_of(app))
     with SqlAlchemyUnitOfWork(sessions) as uow:
         for days in days_ago:
             uow.changes.add(Change(now - timedelta(days=days), SYSTEM, Action.PATCH, 1, "+5584912344321"))

@@ -21,8 +21,8 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from src.application.create_user import NewUser
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from src.web.inventory import inventory
 from tests.conftest import TEST_PASSWORD
 from tests.integration.conftest import only_postgresql

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from tests.conftest import client_as
 
 FRONTEND = "https://inventory.frontend.test"

@@ -17,10 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from src.bootstrap import create_app, engine_of, utc_now
 from src.infrastructure.import_job_store import SqlAlchemyImportJobStore
 from src.infrastructure.job_queue import IMPORT_TASK, retry_stalled, worker_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app, utc_now
 from src.web.inventory import inventory
 from tests.conftest import client_as
 from tests.factories import nth_phone_number
@@ -42,10 +42,9 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def job_app(app: Flask) -> procrastinate.App:
+def job_app(app: Flask, settings: Settings) -> procrastinate.App:
     with app.app_context():
-        served = inventory()
-        return worker_app(served.settings.database_url, served.run_import_job)
+        return worker_app(settings.database_url, inventory().run_import_job)
 
 
 def run_worker_until_idle(job_app: procrastinate.App) -> None:
@@ -63,7 +62,7 @@ def valid_rows(count: int) -> str:
 
 
 def count_numbers(app: Flask) -> int:
-    with app.app_context(), inventory().engine.connect() as connection:
+    with app.app_context(), engine_of(app).connect() as connection:
         return connection.execute(text("SELECT count(*) FROM numbers")).scalar_one()
 
 
@@ -110,7 +109,7 @@ def test_a_large_import_is_a_job_that_a_worker_runs_to_its_report(
         recorded["id"]
     ]
     with app.app_context():
-        assert SqlAlchemyImportJobStore(inventory().engine, utc_now).count_stored_chunks() == 0
+        assert SqlAlchemyImportJobStore(engine_of(app), utc_now).count_stored_chunks() == 0
 
 
 @only_postgresql
@@ -221,7 +220,7 @@ def test_a_job_interrupted_too_often_is_marked_failed_not_lost(
 ) -> None:
     location = upload(client, valid_rows(100)).headers["Location"]
     job_id = int(location.rsplit("/", 1)[1])
-    with app.app_context(), inventory().engine.begin() as connection:
+    with app.app_context(), engine_of(app).begin() as connection:
         connection.execute(
             text("UPDATE import_jobs SET status = 'running', attempts = 3 WHERE id = :id"), {"id": job_id}
         )
@@ -271,7 +270,7 @@ def test_a_job_the_queue_refuses_is_a_503_and_is_marked_failed_not_left_queued(
     response = upload(client, valid_rows(100))
 
     assert_problem(response, 503)
-    with app.app_context(), inventory().engine.connect() as connection:
+    with app.app_context(), engine_of(app).connect() as connection:
         assert connection.execute(text("SELECT status FROM import_jobs")).scalars().all() == ["failed"]
         assert connection.execute(text("SELECT count(*) FROM import_job_chunks")).scalar_one() == 0
 

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, text
 
+from src.bootstrap import engine_of
 from src.web.inventory import inventory
 from tests.conftest import FAST_PASSWORD_HASH, TEST_PASSWORD, at_once, client_as
 from tests.integration.conftest import only_postgresql
@@ -33,8 +34,7 @@ def another_writer_changes_it_first(app: Flask, engine: Engine) -> Iterator[list
                     {"id": target.pop()},
                 )
 
-    with app.app_context():
-        app_engine = inventory().engine
+    app_engine = engine_of(app)
     event.listen(app_engine, "before_cursor_execute", change_it_first)
     yield target
     event.remove(app_engine, "before_cursor_execute", change_it_first)
@@ -89,8 +89,8 @@ def test_racing_creates_of_one_user_make_one_and_tell_the_others_409(app: Flask)
 
 @only_postgresql
 def test_replicas_starting_together_make_one_first_admin(database_url: str) -> None:
+    from src.bootstrap import create_app
     from src.infrastructure.settings import Settings
-    from src.web.app import create_app
 
     settings = Settings(
         database_url=database_url,

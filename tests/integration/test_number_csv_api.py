@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from src.web.inventory import inventory
 from tests.conftest import client_as
 from tests.factories import nth_phone_number
@@ -40,7 +40,7 @@ def thousand_rows_three_bad() -> tuple[str, list[int]]:
 
 
 def stored_count(app: Flask) -> int:
-    with app.app_context(), inventory().engine.connect() as connection:
+    with app.app_context(), engine_of(app).connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM numbers")).scalar_one())
 
 
@@ -98,7 +98,7 @@ def test_numbers_taken_mid_import_are_skipped_and_every_free_one_stored(settings
     }
     assert "+5584900000999" in exported
     with app.app_context():
-        inventory().engine.dispose()
+        inventory().dispose()
 
 
 def test_reads_a_bom_semicolons_columns_in_any_order_and_short_rows(client: FlaskClient) -> None:
@@ -217,7 +217,7 @@ def test_imports_have_their_own_body_limit(settings: Settings) -> None:
     assert_problem(upload(client, HEADER + rows * 3), 413)
     assert stored_count(app) == 5
     with app.app_context():
-        inventory().engine.dispose()
+        inventory().dispose()
 
 
 def test_viewers_may_neither_import_nor_export(app: Flask) -> None:
@@ -246,7 +246,7 @@ def test_export_wipe_import_reproduces_the_inventory(app: Flask, client: FlaskCl
     runner.invoke(args=["seed", "--count", "300"])
     before = client.get(NUMBERS, query_string={"per_page": 100, "cursor": "", "sort": "value"})
     exported = client.get(NUMBERS, headers=CSV_ACCEPT).get_data()
-    with app.app_context(), inventory().engine.begin() as connection:
+    with app.app_context(), engine_of(app).begin() as connection:
         connection.execute(text("DELETE FROM numbers"))
     report: dict[str, Any] = upload(client, exported).json  # type: ignore[assignment]
     assert (report["received"], report["created"], report["errors"]) == (300, 300, [])
@@ -271,7 +271,7 @@ def test_small_batches_give_the_same_outcome(settings: Settings, mode: str) -> N
     assert [error["line"] for error in errors] == [*bad_lines, 1002]
     assert stored_count(app) == (0 if mode == "all-or-nothing" else 997)
     with app.app_context():
-        inventory().engine.dispose()
+        inventory().dispose()
 
 
 def test_a_bad_mode_is_told_in_the_house_style(client: FlaskClient) -> None:

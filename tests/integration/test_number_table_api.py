@@ -18,6 +18,7 @@ from werkzeug.test import TestResponse
 
 from src.application.create_number import CreateNumberCommand
 from src.application.number_fields import NumberData
+from src.bootstrap import engine_of
 from src.infrastructure.demo_data import demo_numbers
 from src.web.inventory import inventory
 from tests.factories import nth_phone_number
@@ -147,7 +148,7 @@ def test_filters_sort_and_keyset_pages_agree_with_a_brute_force_filter(
 
 def inventory_engine(app: Flask) -> Any:
     with app.app_context():
-        return inventory().engine
+        return engine_of(app)
 
 
 def test_filters_combine(client: FlaskClient) -> None:

@@ -7,8 +7,8 @@ from dataclasses import replace
 from flask import Flask
 from flask.testing import FlaskClient
 
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from src.web.inventory import inventory
 from tests.conftest import client_as
 from tests.integration.conftest import only_postgresql

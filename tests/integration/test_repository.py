@@ -7,14 +7,19 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, event, text
 
+from bench.seed import top_up
 from src.application.access_tokens import AccessToken
 from src.application.errors import DuplicateRecord, StorageUnavailable
-from src.domain.money import Currency, Money
+from src.application.number_listing import EXACT_COUNT_LIMIT, Count, Listing, NumberFilter, Position, Sort
+from src.application.results import NumberView
+from src.domain.money import Currency, CurrencyCatalog, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure.database import ReadOnlyViolation, create_database_engine, create_session_factory
+from src.infrastructure.number_reader import SqlAlchemyNumberReader
 from src.infrastructure.orm import start_mappers
+from src.infrastructure.repositories import SqlAlchemyTokenHolders
 from src.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import NumberFactory, PhoneNumberFactory
 from tests.integration.conftest import only_postgresql, wait_until_blocked_on_a_lock
@@ -60,27 +65,92 @@ def test_finds_a_number_by_its_phone_number(uow: SqlAlchemyUnitOfWork) -> None:
         assert uow.numbers.get_by_phone_number(PhoneNumberFactory()) is None
 
 
-def test_lists_in_id_order_and_counts(uow: SqlAlchemyUnitOfWork) -> None:
+def test_the_reader_pages_in_id_order_with_the_total(uow: SqlAlchemyUnitOfWork, engine: Engine) -> None:
     ids = [stored_id(uow, NumberFactory()) for _ in range(5)]
-    with uow:
-        assert [n.id for n in uow.numbers.list(offset=1, limit=3)] == ids[1:4]
-        assert uow.numbers.count().value == 5
+    found = reader_on(engine).page(Listing(), 3, offset=1)
+    assert [view.id for view in found.items] == ids[1:4]
+    assert found.total == Count(5)
+    assert found.following == Position((ids[3],))  # a sixth row exists past these
+    past_the_end = reader_on(engine).page(Listing(), 3, offset=50)
+    assert (past_the_end.items, past_the_end.total, past_the_end.following) == ((), Count(5), None)
 
 
-def test_the_store_refuses_a_second_row_for_one_phone_number(uow: SqlAlchemyUnitOfWork) -> None:
+def test_the_reader_shows_one_number_as_the_api_does(uow: SqlAlchemyUnitOfWork, engine: Engine) -> None:
+    price = Money(Decimal("3.4"), Currency("BRL"))
+    number = NumberFactory(
+        phone_number=PhoneNumber.parse("+5584912344321"), monthly_price=price, setup_price=price
+    )
+    number_id = stored_id(uow, number)
+    assert reader_on(engine).one(number_id) == NumberView(
+        number_id, 1, "+55 84 91234-4321", "3.40", "3.40", "R$"
+    )
+    assert reader_on(engine).one(number_id + 1) is None
+    assert reader_on(engine).one(2**40) is None  # past the column type: no row, and no error
+
+
+def test_the_reader_runs_a_statement_built_for_one_filter_with_the_values_of_the_next(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    cheap = Money(Decimal("0.50"), Currency("USD"))
+    dear = Money(Decimal("7.00"), Currency("USD"))
+    brazilian = stored_id(
+        uow, NumberFactory(phone_number=PhoneNumber.parse("+5584912344321"), monthly_price=cheap)
+    )
+    american = stored_id(
+        uow, NumberFactory(phone_number=PhoneNumber.parse("+12015550123"), monthly_price=dear)
+    )
+    reader = reader_on(engine)
+
+    def ids(number_filter: NumberFilter, after: Position | None = None) -> list[int]:
+        listing = Listing(number_filter, Sort.parse("monthyPrice"))
+        return [view.id for view in reader.page(listing, 5, after=after).items]
+
+    assert ids(NumberFilter(country="BR")) == [brazilian]
+    assert ids(NumberFilter(country="US")) == [american]
+    assert ids(NumberFilter(monthly_max=Decimal("1.00"))) == [brazilian]
+    assert ids(NumberFilter(monthly_max=Decimal("9.00"))) == [brazilian, american]
+    assert ids(NumberFilter(), after=Position((Decimal("0.50"), brazilian))) == [american]
+    assert ids(NumberFilter(), after=Position((Decimal("7.00"), american))) == []
+
+
+@only_postgresql
+def test_a_fresh_estimate_far_over_the_bound_spares_later_pages_the_bounded_count(engine: Engine) -> None:
+    top_up(engine.url.render_as_string(hide_password=False), 12 * EXACT_COUNT_LIMIT)
+    reader = reader_on(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    first = reader.page(Listing(), 20, offset=40)
+    assert not first.total.exact
+    assert first.total.value > 10 * EXACT_COUNT_LIMIT  # the planner's estimate, from the statistics
+    assert len(statements) == 2  # the page with its bounded count, then EXPLAIN for the estimate
+    statements.clear()
+    second = reader.page(Listing(), 20, offset=40)
+    assert len(statements) == 1  # the page alone,
+    assert "count(" not in statements[0]  # without the bounded count
+    assert (second.items, second.total) == (first.items, first.total)
+    with engine.connect() as connection:
+        stored = connection.scalar(text("SELECT count(*) FROM numbers"))
+    assert reader.count(NumberFilter()) == stored  # exact, however many: a bulk change is guarded by it
+
+
+def reader_on(engine: Engine) -> SqlAlchemyNumberReader:
+    return SqlAlchemyNumberReader(engine, engine, CurrencyCatalog({"U$": "USD", "R$": "BRL"}))
+
+
+def test_the_store_refuses_a_second_row_for_one_phone_number(
+    uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
     first = NumberFactory()
     stored_id(uow, first)
     with uow, pytest.raises(DuplicateRecord):
         uow.numbers.add(NumberFactory(phone_number=first.phone_number))
-    with uow:
-        assert uow.numbers.count().value == 1
+    assert reader_sees(engine) == 1
 
 
-def test_uncommitted_work_is_rolled_back(uow: SqlAlchemyUnitOfWork) -> None:
+def test_uncommitted_work_is_rolled_back(uow: SqlAlchemyUnitOfWork, engine: Engine) -> None:
     with uow:
         uow.numbers.add(NumberFactory())
-    with uow:
-        assert uow.numbers.count().value == 0
+    assert reader_sees(engine) == 0
 
 
 def test_deletes(uow: SqlAlchemyUnitOfWork) -> None:
@@ -100,7 +170,9 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     engine = create_database_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none")
     uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
     with pytest.raises(StorageUnavailable), uow:
-        uow.numbers.count()
+        uow.numbers.get(1)
+    with pytest.raises(StorageUnavailable):
+        reader_on(engine).page(Listing(), 20)
 
 
 @only_postgresql
@@ -180,6 +252,13 @@ def test_a_token_is_read_with_its_holder_in_one_query(uow: SqlAlchemyUnitOfWork,
             True,
         )
     # One for each lookup (SQLite's write units of work also send BEGIN IMMEDIATE: not a query).
+    assert len([sql for sql in statements if not sql.startswith("BEGIN")]) == 2
+    holders = SqlAlchemyTokenHolders(engine)  # the read side, as authorization asks on every request
+    statements.clear()
+    found_again = holders.get_with_holder("a" * 64)
+    assert found_again is not None
+    assert (found_again[0].token_hash, found_again[1].id) == ("a" * 64, holder.id)
+    assert holders.get_with_holder("b" * 64) is None
     assert len([sql for sql in statements if not sql.startswith("BEGIN")]) == 2
 
 

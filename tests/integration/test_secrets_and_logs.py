@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.settings import Settings, SettingsError
-from src.web.app import create_app
 from src.web.inventory import inventory
 from tests.conftest import TEST_PASSWORD, client_as
 from tests.integration.test_numbers_api import assert_problem
@@ -65,8 +65,7 @@ def test_a_storage_error_while_creating_a_user_logs_neither_the_hash_nor_the_ema
     disposed.append(app)
     admin = client_as(app, "admin")
     sent: list[Any] = []
-    with app.app_context():
-        engine = inventory().engine
+    engine = engine_of(app)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _connection_lost(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from src.bootstrap import create_app
 from src.infrastructure.settings import Settings
-from src.web.app import create_app
 from tests.conftest import client_as
 
 DEAD_DATABASE = "postgresql+psycopg2://nobody@127.0.0.1:1/none"

@@ -121,7 +121,7 @@ def test_a_token_authorizes_what_its_users_role_allows(
 ) -> None:
     add_user(uow, hasher, "viewer@example.com", "viewer")
     token = log_in(uow, hasher, clock, "Viewer@Example.com")
-    authorize = AuthorizeRequest(uow, clock)
+    authorize = AuthorizeRequest(uow.tokens, clock)
     assert authorize(token, Permission.READ_NUMBERS).email == "viewer@example.com"
     with pytest.raises(Forbidden):
         authorize(token, Permission.WRITE_NUMBERS)
@@ -142,7 +142,7 @@ def test_no_or_unknown_token_is_unauthenticated(
     uow: FakeUnitOfWork, clock: FakeClock, token: str | None
 ) -> None:
     with pytest.raises(Unauthenticated) as raised:
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     assert raised.value.token_given is bool(token)
 
 
@@ -150,10 +150,10 @@ def test_a_token_expires(uow: FakeUnitOfWork, hasher: FakePasswordHasher, clock:
     add_user(uow, hasher, "ana@example.com", "viewer")
     token = log_in(uow, hasher, clock, "ana@example.com")
     clock.now += TTL - timedelta(seconds=1)
-    AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+    AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     clock.now += timedelta(seconds=1)
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
 
 
 def test_logging_out_revokes_the_token_at_once(
@@ -163,7 +163,7 @@ def test_logging_out_revokes_the_token_at_once(
     token = log_in(uow, hasher, clock, "ana@example.com")
     RevokeToken(uow, clock)(token)
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.USE_OWN_ACCOUNT)
 
 
 def test_deactivating_a_user_revokes_their_tokens(
@@ -173,7 +173,7 @@ def test_deactivating_a_user_revokes_their_tokens(
     token = log_in(uow, hasher, clock, "ana@example.com")
     UpdateUser(uow, clock)(UserChanges(user_id, active=False))
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.READ_NUMBERS)
     with pytest.raises(InvalidCredentials):
         log_in(uow, hasher, clock, "ana@example.com")
 
@@ -186,9 +186,9 @@ def test_a_token_of_a_deactivated_user_stays_revoked_once_they_are_reactivated(
     UpdateUser(uow, clock)(UserChanges(user_id, active=False))
     UpdateUser(uow, clock)(UserChanges(user_id, active=True))
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(old_token, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(old_token, Permission.READ_NUMBERS)
     new_token = log_in(uow, hasher, clock, "ana@example.com")
-    assert AuthorizeRequest(uow, clock)(new_token, Permission.READ_NUMBERS).id == user_id
+    assert AuthorizeRequest(uow.tokens, clock)(new_token, Permission.READ_NUMBERS).id == user_id
 
 
 def test_an_inactive_users_unrevoked_token_is_unauthenticated_not_forbidden(
@@ -202,7 +202,7 @@ def test_an_inactive_users_unrevoked_token_is_unauthenticated_not_forbidden(
     assert user is not None
     user.active = False
     with pytest.raises(Unauthenticated) as raised:
-        AuthorizeRequest(uow, clock)(token, Permission.USE_OWN_ACCOUNT)
+        AuthorizeRequest(uow.tokens, clock)(token, Permission.USE_OWN_ACCOUNT)
     assert raised.value.token_given is True
 
 
@@ -315,7 +315,7 @@ def test_changing_ones_password_keeps_this_token_and_revokes_every_other(
     user_id = add_user(uow, hasher, "ana@example.com", "viewer")
     this, other = log_in(uow, hasher, clock, "ana@example.com"), log_in(uow, hasher, clock, "ana@example.com")
     change_password(uow, hasher, clock, PasswordChange(user_id, this, PASSWORD, "a new long passphrase"))
-    authorize = AuthorizeRequest(uow, clock)
+    authorize = AuthorizeRequest(uow.tokens, clock)
     assert authorize(this, Permission.READ_NUMBERS).id == user_id
     with pytest.raises(Unauthenticated):
         authorize(other, Permission.READ_NUMBERS)
@@ -353,7 +353,7 @@ def test_stale_tokens_and_ended_login_windows_are_purged(
     clock.now += TTL
     assert PurgeStaleRecords(uow, clock)() == Purged(tokens=1, login_attempt_windows=0)
     with pytest.raises(Unauthenticated):
-        AuthorizeRequest(uow, clock)(live, Permission.READ_NUMBERS)
+        AuthorizeRequest(uow.tokens, clock)(live, Permission.READ_NUMBERS)
 
 
 @pytest.mark.parametrize("change", [UserChanges(1, role="supervisor"), UserChanges(1, active=False)])

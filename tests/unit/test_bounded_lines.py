@@ -7,8 +7,8 @@ import io
 import pytest
 
 from src.application.errors import ImportLineRefused
-from src.infrastructure import csv_codec
-from src.infrastructure.csv_codec import bounded_lines, utf8_lines
+from src.web import csv_codec
+from src.web.csv_codec import bounded_lines, utf8_lines
 
 
 @pytest.mark.parametrize("buffer_bytes", [1, 2, 3, 7, 1024])

@@ -16,13 +16,21 @@ from src.application.import_jobs import RunImportJob, StartImportJob
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
 from src.application.list_changes import ListChanges, PruneChanges
 from src.application.number_fields import NumberData
+from src.application.number_listing import Count, Listing, NumberFilter
 from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
+from src.application.results import ViewPage
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import Currency, CurrencyCatalog, Money
 from tests.factories import NumberFactory, nth_phone_number
-from tests.fakes import FakeImportJobStore, FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork
+from tests.fakes import (
+    FakeImportJobStore,
+    FakePasswordCheck,
+    FakePasswordHasher,
+    FakeUnitOfWork,
+    StubNumberReader,
+)
 from tests.unit.test_import_jobs import csv_file, read_rows
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
@@ -119,23 +127,30 @@ def test_an_import_is_recorded_once_and_each_number_it_created_links_to_it(uow: 
     assert importer(rows, ImportMode.ALL_OR_NOTHING).created == 5
     (recorded,) = history(uow, action=Action.IMPORT)
     assert (recorded.count, recorded.actor, recorded.at) == (5, ANA, NOW)
-    for number in uow.numbers.list(limit=10):
+    for number in uow.numbers.all():
         assert [change.id for change in history(uow, number_id=number.id)] == [recorded.id]
-    some = uow.numbers.list(limit=1)[0]
+    some = uow.numbers.all()[0]
     DeleteNumber(uow, HISTORY)(DeleteNumberCommand(some.id or 0))
     deleted, created = history(uow, number_id=some.id)
     assert (deleted.action, deleted.import_id, created.id) == (Action.DELETE, recorded.id, recorded.id)
 
 
 def stock(uow: FakeUnitOfWork, brazilian: int, others: int) -> None:
+    """Stores the numbers and tells the fake which ones the tests' filters keep (which numbers a
+    filter keeps is the stores' business: tests/integration/test_change_repository_contract.py)."""
     for n in range(brazilian):
         uow.numbers.add(NumberFactory(phone_number__text=f"+55 84 91234-{n:04d}"))
     for n in range(others):
         uow.numbers.add(NumberFactory(phone_number__text=f"+1 415 555-{n:04d}"))
+    every = [number.id or 0 for number in uow.numbers.all()]
+    brazilians = [number.id or 0 for number in uow.numbers.all() if number.phone_number.country == "BR"]
+    uow.numbers.kept_by[NumberFilter()] = every
+    for params in ({"country": "BR"}, {"prefix": "55"}):
+        uow.numbers.kept_by[NumberFilter.parse(params, CURRENCIES)] = brazilians
 
 
-def bulk(uow: FakeUnitOfWork) -> BulkChange:
-    return BulkChange(uow, CURRENCIES, HISTORY)
+def bulk(uow: FakeUnitOfWork, reader: StubNumberReader | None = None) -> BulkChange:
+    return BulkChange(uow, reader or StubNumberReader(uow.numbers, CURRENCIES), CURRENCIES, HISTORY)
 
 
 def test_a_bulk_change_with_the_right_count_changes_every_match_under_one_id(uow: FakeUnitOfWork) -> None:
@@ -148,7 +163,7 @@ def test_a_bulk_change_with_the_right_count_changes_every_match_under_one_id(uow
     assert {change.fields["monthyPrice"].after for change in changed} == {"0.05"}
     (summary,) = history(uow, action=Action.BULK_CHANGE)
     assert (summary.id, summary.count, summary.subject) == (result.bulk_change_id, 3, '{"country":"BR"}')
-    for number in uow.numbers.list(limit=10):
+    for number in uow.numbers.all():
         expected = Decimal("0.05") if number.phone_number.country == "BR" else None
         if expected is not None:
             assert (number.monthly_price, number.version) == (Money(expected, Currency("USD")), 2)
@@ -164,8 +179,12 @@ def test_a_bulk_change_with_a_stale_count_says_the_real_one(uow: FakeUnitOfWork)
 
 def test_a_dry_run_counts_and_previews_without_changing(uow: FakeUnitOfWork) -> None:
     stock(uow, brazilian=25, others=1)
-    result = bulk(uow)(BulkChangeCommand({"prefix": "55"}, {"setup_price": "1"}, dry_run=True))
-    assert (result.count, len(result.preview), result.bulk_change_id) == (25, 20, None)
+    reader = StubNumberReader(uow.numbers, CURRENCIES)
+    first = tuple(reader.view_of(number) for number in uow.numbers.all()[:20])
+    reader.pages.append(ViewPage(first, Count(25), following=None))
+    result = bulk(uow, reader)(BulkChangeCommand({"prefix": "55"}, {"setup_price": "1"}, dry_run=True))
+    assert (result.count, result.preview, result.bulk_change_id) == (25, first, None)
+    assert reader.asked == [(Listing(NumberFilter.parse({"prefix": "55"}, CURRENCIES)), 20, 0, None)]
     assert not history(uow)
     assert not uow.committed
 
@@ -177,7 +196,7 @@ def test_an_empty_filter_needs_all(uow: FakeUnitOfWork) -> None:
     assert refused.value.field == "filter"
     result = bulk(uow)(BulkChangeCommand({}, {"currency": "R$"}, expected_count=2, everything=True))
     assert result.count == 2
-    assert {number.currency for number in uow.numbers.list(limit=10)} == {Currency("BRL")}
+    assert {number.currency for number in uow.numbers.all()} == {Currency("BRL")}
 
 
 @pytest.mark.parametrize(

@@ -1,26 +1,18 @@
-"""Listing numbers with fakes: filters, sorts, keyset positions and the count's bound."""
+"""Listings parsed from the client's text, and ListNumbers against a stub reader (what filters and sorts
+mean on a real table is tested against both databases in tests/integration/test_number_table_api.py)."""
 
 from decimal import Decimal
 
 import pytest
 
 from src.application.list_numbers import EXACT_COUNT_LIMIT, ListNumbers, ListNumbersQuery
-from src.application.number_listing import Listing, NumberFilter, Position, Sort, SortField, SortKey
+from src.application.number_listing import Count, Listing, NumberFilter, Position, Sort, SortField, SortKey
+from src.application.results import NumberView, ViewPage
 from src.domain.errors import DomainError, InvalidFields
-from src.domain.money import Currency, CurrencyCatalog, Money
-from tests.factories import NumberFactory
-from tests.fakes import FakeUnitOfWork
+from src.domain.money import CurrencyCatalog
+from tests.fakes import FakeNumberRepository, StubNumberReader
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
-
-
-def stored(uow: FakeUnitOfWork, count: int, **fields: object) -> list[int]:
-    ids = []
-    for _ in range(count):
-        number = NumberFactory(**fields)
-        uow.numbers.add(number)
-        ids.append(number.id)
-    return ids
 
 
 def test_a_sort_ends_with_id_in_the_direction_of_its_last_key() -> None:
@@ -54,38 +46,52 @@ def test_a_filter_parses_its_parameters() -> None:
     assert parsed == NumberFilter(digits="912", country="BR", prefix="5584", setup_max=Decimal("3.40"))
 
 
-def test_keyset_pages_go_on_from_the_last_row_of_the_previous_one() -> None:
-    uow = FakeUnitOfWork()
-    ids = stored(uow, 5)
+def reader_answering(*pages: ViewPage) -> StubNumberReader:
+    reader = StubNumberReader(FakeNumberRepository(), CURRENCIES)
+    reader.pages.extend(pages)
+    return reader
+
+
+def views(*ids: int) -> tuple[NumberView, ...]:
+    return tuple(NumberView(n, 1, f"+1 201 555 {n:04d}", "1.00", "2.00", "U$") for n in ids)
+
+
+def test_a_numbered_page_asks_the_reader_from_its_offset() -> None:
+    listing = Listing(NumberFilter(country="BR"), Sort.parse("-monthyPrice"))
+    reader = reader_answering(ViewPage(views(5, 6), Count(6), Position((Decimal("1.00"), 6))))
+    page = ListNumbers(reader)(ListNumbersQuery(page=3, per_page=2, listing=listing))
+    assert reader.asked == [(listing, 2, 4, None)]
+    assert [item.id for item in page.items] == [5, 6]
+    assert (page.total, page.total_is_exact, page.last_page) == (6, True, 3)
+    assert page.following is None  # numbered pages link by number, never by position
+
+
+def test_a_keyset_page_starts_after_its_position_and_tells_where_the_next_starts() -> None:
     listing = Listing(sort=Sort.parse("-id"))
-    first = ListNumbers(uow)(ListNumbersQuery(per_page=2, listing=listing, keyset=True))
-    assert [item.id for item in first.items] == [ids[4], ids[3]]
-    assert first.following == Position((ids[3],))
-    second = ListNumbers(uow)(
+    reader = reader_answering(
+        ViewPage(views(5, 4), Count(5), Position((4,))), ViewPage(views(3, 2, 1), Count(5), None)
+    )
+    first = ListNumbers(reader)(ListNumbersQuery(per_page=2, listing=listing, keyset=True))
+    assert first.following == Position((4,))
+    second = ListNumbers(reader)(
         ListNumbersQuery(per_page=3, listing=listing, keyset=True, after=first.following)
     )
-    assert [item.id for item in second.items] == [ids[2], ids[1], ids[0]]
+    assert reader.asked == [(listing, 2, 0, None), (listing, 3, 0, Position((4,)))]
+    assert [item.id for item in second.items] == [3, 2, 1]
     assert second.following is None
 
 
-def test_keyset_pages_break_price_ties_by_id() -> None:
-    uow = FakeUnitOfWork()
-    price = Money(Decimal("1.00"), Currency("USD"))
-    ids = stored(uow, 3, monthly_price=price, setup_price=price)
-    listing = Listing(sort=Sort.parse("monthyPrice"))
-    first = ListNumbers(uow)(ListNumbersQuery(per_page=1, listing=listing, keyset=True))
-    assert first.following == Position((Decimal("1.00"), ids[0]))
-    rest = ListNumbers(uow)(ListNumbersQuery(per_page=5, listing=listing, keyset=True, after=first.following))
-    assert [item.id for item in rest.items] == ids[1:]
-
-
-def test_an_estimated_total_is_passed_on_and_pages_are_still_read() -> None:
-    uow = FakeUnitOfWork()
-    uow.numbers.estimates = True
-    stored(uow, EXACT_COUNT_LIMIT + 1)
-    page = ListNumbers(uow)(ListNumbersQuery(page=50, per_page=20))
-    assert not page.total_is_exact
+def test_an_estimated_total_is_passed_on_and_flagged() -> None:
+    estimate = Count(EXACT_COUNT_LIMIT * 40, exact=False)
+    reader = reader_answering(ViewPage(views(*range(981, 1001)), estimate, None))
+    page = ListNumbers(reader)(ListNumbersQuery(page=50, per_page=20))
+    assert (page.total, page.total_is_exact) == (EXACT_COUNT_LIMIT * 40, False)
     assert len(page.items) == 20
+
+
+def test_an_empty_listing_has_one_empty_page() -> None:
+    page = ListNumbers(reader_answering(ViewPage((), Count(0), None)))(ListNumbersQuery())
+    assert (page.items, page.total, page.last_page) == ((), 0, 1)
 
 
 def test_a_position_needs_keyset_paging() -> None:

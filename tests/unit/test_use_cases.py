@@ -6,29 +6,34 @@ from decimal import Decimal
 
 import pytest
 
+from src.application.access_tokens import AccessToken, hash_secret, new_secret
+from src.application.authorize_request import AuthorizeRequest
 from src.application.create_number import Created, CreateNumber, CreateNumberCommand
 from src.application.delete_number import DeleteNumber, DeleteNumberCommand
 from src.application.errors import (
     ConcurrentUpdate,
     DuplicateRecord,
+    Forbidden,
     IdempotencyKeyReused,
     NumberAlreadyExists,
     NumberChangedMeanwhile,
     NumberNotFound,
+    Unauthenticated,
     VersionMismatch,
 )
 from src.application.get_number import GetNumber
 from src.application.idempotency import IdempotencyKey, IdempotencyRecord
 from src.application.import_numbers import ImportNumbers
-from src.application.list_numbers import ListNumbers, ListNumbersQuery
 from src.application.number_fields import NumberData
 from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
+from src.application.results import NumberResult
 from src.application.seed_numbers import SeedNumbers
 from src.domain.errors import InvalidFields
 from src.domain.money import Currency, CurrencyCatalog
+from src.domain.users import EmailAddress, Permission, Role, User
 from tests.factories import NumberDataFactory, NumberFactory
-from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUnitOfWork
+from tests.fakes import FakeIdempotencyRepository, FakeNumberRepository, FakeUnitOfWork, StubNumberReader
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL", "€": "EUR"})
 DAY = timedelta(days=1)
@@ -52,6 +57,13 @@ def create(
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
     return FakeUnitOfWork()
+
+
+def current(uow: FakeUnitOfWork, number_id: int) -> NumberResult:
+    """The stored number as a write would return it."""
+    number = uow.numbers.get(number_id)
+    assert number is not None
+    return NumberResult.of(number)
 
 
 def stored(uow: FakeUnitOfWork, **fields: object) -> int:
@@ -80,7 +92,7 @@ def test_refuses_a_second_spelling_of_a_stored_number(uow: FakeUnitOfWork) -> No
     with pytest.raises(NumberAlreadyExists, match=r"\+55 84 91234-4321"):
         create(uow, NumberDataFactory(value="+5584912344321"))
     assert not uow.committed
-    assert uow.numbers.count().value == 1
+    assert len(uow.numbers) == 1
 
 
 def test_a_lost_race_for_a_number_is_reported_as_already_exists(uow: FakeUnitOfWork) -> None:
@@ -99,37 +111,60 @@ def test_reports_every_invalid_field_at_once(uow: FakeUnitOfWork) -> None:
         "setup_price",
         "currency",
     ]
-    assert uow.numbers.count().value == 0
+    assert len(uow.numbers) == 0
     assert not uow.committed
 
 
-def test_gets_a_stored_number(uow: FakeUnitOfWork) -> None:
+def get_number(uow: FakeUnitOfWork) -> GetNumber:
+    reader = StubNumberReader(uow.numbers, CURRENCIES, uow.tokens)
+    return GetNumber(reader, AuthorizeRequest(uow.tokens, FakeClock()))
+
+
+def test_gets_a_stored_number_as_the_api_shows_it(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    assert GetNumber(uow)(number_id).id == number_id
+    view = get_number(uow)(number_id)
+    assert (view.id, view.version) == (number_id, 1)
 
 
 def test_getting_a_missing_number_is_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NumberNotFound):
-        GetNumber(uow)(404)
+        get_number(uow)(404)
 
 
-def test_lists_a_page_with_the_total(uow: FakeUnitOfWork) -> None:
-    ids = [stored(uow) for _ in range(5)]
-    page = ListNumbers(uow)(ListNumbersQuery(page=2, per_page=2))
-    assert [item.id for item in page.items] == ids[2:4]
-    assert (page.total, page.last_page) == (5, 3)
+def token_of(uow: FakeUnitOfWork, role: Role, active: bool = True) -> str:
+    user = User(EmailAddress.parse(f"{role.value}@example.com"), "hash", role, active)
+    uow.users.add(user)
+    assert user.id is not None
+    secret = new_secret()
+    uow.tokens.add(AccessToken(hash_secret(secret), user.id, FakeClock().now + DAY))
+    return secret
 
 
-def test_a_page_past_the_end_is_empty(uow: FakeUnitOfWork) -> None:
-    stored(uow)
-    page = ListNumbers(uow)(ListNumbersQuery(page=10**9, per_page=100))
-    assert page.items == ()
-    assert page.total == 1
+def test_a_caller_gets_a_number_when_the_token_read_with_it_allows(uow: FakeUnitOfWork) -> None:
+    number_id = stored(uow)
+    secret = token_of(uow, Role.VIEWER)
+    assert get_number(uow).for_caller(secret, Permission.READ_NUMBERS, number_id).id == number_id
+    with pytest.raises(Forbidden):
+        get_number(uow).for_caller(secret, Permission.WRITE_NUMBERS, number_id)
 
 
-def test_an_empty_inventory_has_one_empty_page(uow: FakeUnitOfWork) -> None:
-    page = ListNumbers(uow)(ListNumbersQuery())
-    assert (page.items, page.total, page.last_page) == ((), 0, 1)
+@pytest.mark.parametrize("number_exists", [True, False])
+def test_a_caller_without_a_usable_token_learns_nothing_of_the_number(
+    uow: FakeUnitOfWork, number_exists: bool
+) -> None:
+    number_id = stored(uow) if number_exists else 404
+    inactive = token_of(uow, Role.ADMIN, active=False)
+    for secret in (None, "made-up", inactive):
+        with pytest.raises(Unauthenticated):
+            get_number(uow).for_caller(secret, Permission.READ_NUMBERS, number_id)
+
+
+def test_an_authorized_caller_asking_for_a_missing_number_is_told_it_is_not_found(
+    uow: FakeUnitOfWork,
+) -> None:
+    secret = token_of(uow, Role.SUPERVISOR)
+    with pytest.raises(NumberNotFound):
+        get_number(uow).for_caller(secret, Permission.READ_NUMBERS, 404)
 
 
 def test_replace_sets_every_field(uow: FakeUnitOfWork) -> None:
@@ -169,7 +204,7 @@ def test_replacing_a_missing_number_is_not_found(uow: FakeUnitOfWork) -> None:
 
 def test_patch_changes_only_the_given_fields(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    before = GetNumber(uow)(number_id)
+    before = current(uow, number_id)
     after = PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"monthly_price": "12.5"}))
     assert uow.committed
     assert after == replace(before, monthly_price=Decimal("12.50"), version=before.version + 1)
@@ -177,14 +212,14 @@ def test_patch_changes_only_the_given_fields(uow: FakeUnitOfWork) -> None:
 
 def test_patching_the_currency_keeps_both_amounts(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    before = GetNumber(uow)(number_id)
+    before = current(uow, number_id)
     after = PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"currency": "€"}))
     assert after == replace(before, currency=Currency("EUR"), version=2)
 
 
 def test_an_empty_patch_changes_nothing(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
-    before = GetNumber(uow)(number_id)
+    before = current(uow, number_id)
     assert PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {})) == before
 
 
@@ -222,13 +257,13 @@ def test_seeding_twice_adds_the_numbers_once() -> None:
     seed = SeedNumbers(ImportNumbers(uow, CURRENCIES))
     assert seed(batch) == 5
     assert seed(batch) == 0
-    assert uow.numbers.count().value == 5
+    assert len(uow.numbers) == 5
 
 
 def test_each_real_change_makes_a_new_version(uow: FakeUnitOfWork) -> None:
     number_id = stored(uow)
     patch = PatchNumber(uow, CURRENCIES)
-    assert GetNumber(uow)(number_id).version == 1
+    assert current(uow, number_id).version == 1
     assert patch(PatchNumberCommand(number_id, {"setup_price": "1"})).version == 2
     assert patch(PatchNumberCommand(number_id, {"setup_price": "1.00"})).version == 2
 
@@ -249,12 +284,12 @@ STALE_WRITES = {
 def test_a_write_conditioned_on_a_stale_version_is_refused(uow: FakeUnitOfWork, write: str) -> None:
     number_id = stored(uow)
     PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"setup_price": "9"}))
-    before = GetNumber(uow)(number_id)
+    before = current(uow, number_id)
     uow.committed = False
     with pytest.raises(VersionMismatch):
         STALE_WRITES[write](uow, number_id)
     assert not uow.committed
-    assert GetNumber(uow)(number_id) == before
+    assert current(uow, number_id) == before
 
 
 def test_a_write_conditioned_on_the_current_version_succeeds(uow: FakeUnitOfWork) -> None:
@@ -283,7 +318,7 @@ def test_a_retried_create_with_the_same_key_replays_the_first_outcome(uow: FakeU
     assert not first.replayed
     assert again.replayed
     assert again.number == first.number
-    assert uow.numbers.count().value == 1
+    assert len(uow.numbers) == 1
 
 
 def test_the_replay_is_the_first_outcome_even_after_later_edits(uow: FakeUnitOfWork) -> None:
@@ -298,7 +333,7 @@ def test_the_same_key_with_another_body_is_refused(uow: FakeUnitOfWork) -> None:
     create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "first-body"))
     with pytest.raises(IdempotencyKeyReused):
         create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "second-body"))
-    assert uow.numbers.count().value == 1
+    assert len(uow.numbers) == 1
 
 
 def test_an_expired_key_is_a_new_request(uow: FakeUnitOfWork) -> None:
@@ -307,7 +342,7 @@ def test_an_expired_key_is_a_new_request(uow: FakeUnitOfWork) -> None:
     clock.now += DAY
     second = create(uow, NumberDataFactory(), IdempotencyKey(OWNER, "k", "second-body"), clock)
     assert not second.replayed
-    assert uow.numbers.count().value == 2
+    assert len(uow.numbers) == 2
 
 
 def test_another_users_identical_key_and_body_is_a_new_request(uow: FakeUnitOfWork) -> None:

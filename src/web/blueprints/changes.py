@@ -142,7 +142,7 @@ def bulk_change() -> Response:
             count=result.count,
             dryRun=result.dry_run,
             bulkChangeId=result.bulk_change_id,
-            numbers=[NumberOut.of(number, served.currencies) for number in result.preview],
+            numbers=[NumberOut.model_validate(NumberOut.document(view)) for view in result.preview],
         )
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from src.infrastructure.database import ping
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 
@@ -38,5 +37,5 @@ def healthz() -> Response:
     )
 )
 def readyz() -> Response:
-    ping(inventory().engine)
+    inventory().check_storage()
     return jsonify(status="ready")

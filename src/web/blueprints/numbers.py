@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
-from pydantic import TypeAdapter
 from werkzeug.exceptions import UnsupportedMediaType
 
 from src.application.create_number import CreateNumberCommand
@@ -17,14 +17,13 @@ from src.application.list_numbers import ListNumbersQuery
 from src.application.number_listing import Listing, NumberFilter, Sort
 from src.application.patch_number import PatchNumberCommand
 from src.application.replace_number import ReplaceNumberCommand
-from src.application.results import NumberPage, NumberResult
+from src.application.results import NumberPage, NumberResult, NumberView
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.infrastructure.csv_codec import checked_head, read_number_rows, write_number_rows
-from src.infrastructure.import_job_store import chunked
-from src.web.auth import principal, require
+from src.web.auth import pending_authorization, principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
+from src.web.csv_codec import checked_head, chunked, read_number_rows, write_number_rows
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
@@ -37,11 +36,12 @@ from src.web.schemas import (
     NumberIn,
     NumberOut,
     NumberPatch,
+    number_json,
+    numbers_json,
 )
 
 bp = Blueprint("numbers", __name__, url_prefix="/api/v1/numbers")
 NUMBER_ID = "<int:number_id>"
-_number_list = TypeAdapter(list[NumberOut])
 STORED_NUMBER = Reply("The number as stored now.", "NumberOut", ("ETag",))
 BODY_WRITE_PROBLEMS = (400, 404, 409, 412, 413, 415, 422)
 CSV_TEXT = {
@@ -110,7 +110,7 @@ def list_numbers() -> Response:
         after = served.cursors.decode(params.cursor, listing) if params.cursor else None
         query = ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
     page = served.list_numbers(query)
-    body = _number_list.dump_json([NumberOut.of(item, served.currencies) for item in page.items])
+    body = numbers_json(page.items)
     links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
     headers = {"X-Total-Count": str(page.total), "Link": links, "Vary": "Accept"}
     if not page.total_is_exact:
@@ -245,13 +245,15 @@ def create_number() -> Response:
         problems=(404,),
         request_headers=("If-None-Match",),
         permission=Permission.READ_NUMBERS,
+        authorized_by_view=True,  # one round trip: the token's holder and the number together
     )
 )
 def get_number(number_id: int) -> Response:
-    result = inventory().get_number(number_id)
-    if not_modified_since_seen(result):
-        return empty_response(304, etag_of(result))
-    return _number_response(result)
+    token, permission = pending_authorization()
+    view = inventory().get_number.for_caller(token, permission, number_id)
+    if not_modified_since_seen(view):
+        return empty_response(304, etag_of(view))
+    return _view_response(view)
 
 
 @bp.put(f"/{NUMBER_ID}")
@@ -313,9 +315,12 @@ def delete_number(number_id: int) -> Response:
 
 
 def _number_response(result: NumberResult, status: int = 200) -> Response:
-    body = NumberOut.of(result, inventory().currencies).model_dump_json()
-    response = Response(body, status=status, mimetype="application/json")
-    response.set_etag(etag_of(result))
+    return _view_response(NumberOut.view(result, inventory().currencies), status)
+
+
+def _view_response(view: NumberView, status: int = 200) -> Response:
+    response = Response(number_json(view), status=status, mimetype="application/json")
+    response.set_etag(etag_of(view))
     return response
 
 
@@ -326,9 +331,10 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
+    link_to = _linker()
 
     def link(number: int, rel: str) -> str:
-        return _link(rel, ("page", number), ("per_page", page.per_page))
+        return link_to(rel, ("page", number), ("per_page", page.per_page))
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -341,18 +347,26 @@ def _page_links(page: NumberPage) -> str:
 
 def _keyset_links(page: NumberPage, listing: Listing) -> str:
     """Keyset pages link to the first page and, unless this is the last, to the next one."""
-    links = [_link("first", ("cursor", ""), ("per_page", page.per_page))]
+    link_to = _linker()
+    links = [link_to("first", ("cursor", ""), ("per_page", page.per_page))]
     if page.following is not None:
         cursor = inventory().cursors.encode(page.following, listing)
-        links.append(_link("next", ("cursor", cursor), ("per_page", page.per_page)))
+        links.append(link_to("next", ("cursor", cursor), ("per_page", page.per_page)))
     return ", ".join(links)
 
 
-def _link(rel: str, *params: tuple[str, object]) -> str:
-    """A link to this listing with `params` instead of the paging ones, keeping the others."""
+def _linker() -> Callable[..., str]:
+    """Makes links to this listing with other paging parameters, keeping the others; the URL and
+    the kept parameters are worked out once per response, not once per link."""
     names = {"page", "per_page", "cursor"}
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key not in names]
-    return f'<{request.base_url}?{urlencode([*kept, *params])}>; rel="{rel}"'
+    base = request.base_url
+    kept = urlencode([(key, value) for key, value in request.args.items(multi=True) if key not in names])
+    lead = f"<{base}?{kept}&" if kept else f"<{base}?"
+
+    def link(rel: str, *params: tuple[str, object]) -> str:
+        return f'{lead}{urlencode(params)}>; rel="{rel}"'
+
+    return link
 
 
 def _wants_csv() -> bool:

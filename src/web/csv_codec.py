@@ -31,6 +31,7 @@ from src.domain.errors import DomainError
 COLUMNS = ("value", "monthyPrice", "setupPrice", "currency")
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 READ_BUFFER_BYTES = 1024 * 1024
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
 # Far beyond any real row (a number, two prices, a currency) or header, and small enough that a
 # file of one endless line, or of endless fields, costs a request no memory to speak of.
@@ -218,3 +219,9 @@ class ChunkStream(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+def chunked(read: Callable[[int], bytes], size: int = UPLOAD_CHUNK_BYTES) -> Iterator[bytes]:
+    """The chunks of a stream, `size` bytes each (the last one shorter)."""
+    while chunk := read(size):
+        yield chunk

@@ -1,0 +1,287 @@
+"""The read side: numbers as the API shows them, by Core selects of plain columns.
+
+No entity, no value object and no session per row: each row becomes the response's fields at
+once. Pages and single numbers run on the autocommit engine (no BEGIN, no ROLLBACK); the stream
+runs in a transaction, which the server-side cursor that keeps its memory bounded needs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    String,
+    bindparam,
+    exc,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    true,
+    type_coerce,
+)
+
+from src.application.access_tokens import AccessToken
+from src.application.errors import StorageUnavailable
+from src.application.number_listing import (
+    EXACT_COUNT_LIMIT,
+    Count,
+    Listing,
+    NumberFilter,
+    Position,
+    Sort,
+    SortField,
+    SortValue,
+)
+from src.application.ports import MAX_ID, NumberReader
+from src.application.results import NumberRecord, NumberView, ViewPage
+from src.domain.money import Currency, CurrencyCatalog
+from src.domain.phone_numbers import international_format
+from src.domain.users import User
+from src.infrastructure import number_queries
+from src.infrastructure.repositories import TOKEN_WITH_HOLDER, token_with_holder
+from src.infrastructure.storage_errors import is_unavailable
+from src.infrastructure.tables import numbers
+
+STREAM_ROWS = 10_000
+# A planner's estimate of a filter's matches changes only as fast as the statistics do: a process
+# keeps each for this long, so that deep in a large listing a page costs one statement.
+ESTIMATE_SECONDS = 30.0
+# An estimate this many times over the exact bound is trusted to stay over it while it is fresh.
+SURELY_LARGE = 10
+MAX_STATEMENT_SHAPES = 512  # filters x sorts x keyset: a few hundred in practice
+_VIEW_COLUMNS = (
+    numbers.c.id,
+    numbers.c.version,
+    type_coerce(numbers.c.e164, String).label("e164"),
+    numbers.c.monthly_price,
+    numbers.c.setup_price,
+    type_coerce(numbers.c.currency, String).label("currency"),
+)
+_ONE_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id"))
+_HOLDER = TOKEN_WITH_HOLDER.subquery("holder")
+_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).subquery("number")
+# Both, or either, or neither: a row always comes back, its missing half all NULL.
+_ONE_WITH_HOLDER = select(*_HOLDER.c, *_NUMBER.c).select_from(
+    select(literal(1).label("anchor"))
+    .subquery("anchor")
+    .outerjoin(_HOLDER, true())
+    .outerjoin(_NUMBER, true())
+)
+_SORT_COLUMN_NAMES = {
+    SortField.ID: "id",
+    SortField.VALUE: "e164",
+    SortField.MONTHLY_PRICE: "monthly_price",
+    SortField.SETUP_PRICE: "setup_price",
+}
+_SORT_VALUE_INDEX = {
+    SortField.ID: 0,
+    SortField.VALUE: 2,
+    SortField.MONTHLY_PRICE: 3,
+    SortField.SETUP_PRICE: 4,
+}
+
+
+class SqlAlchemyNumberReader(NumberReader):
+    def __init__(self, read_engine: Engine, stream_engine: Engine, currencies: CurrencyCatalog) -> None:
+        """`read_engine` in autocommit; `stream_engine` transactional (server-side cursors)."""
+        self._engine = read_engine
+        self._stream_engine = stream_engine
+        self._postgresql = read_engine.dialect.name == "postgresql"
+        self._symbols = {code: currencies.symbol(Currency(code)) for code in currencies.codes}
+        self._estimates: dict[NumberFilter, tuple[float, int]] = {}
+        self._estimates_lock = threading.Lock()
+        self._statements: dict[tuple[object, ...], Select[Any]] = {}
+        self._statements_lock = threading.Lock()
+
+    def one(self, number_id: int) -> NumberView | None:
+        if not 0 < number_id <= MAX_ID:
+            return None  # no such row, and asking would overflow the column type
+        with self._connection() as connection:
+            row = connection.execute(_ONE_NUMBER, {"number_id": number_id}).first()
+        return None if row is None else self._view(row)
+
+    def one_with_holder(
+        self, number_id: int, token_hash: str
+    ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
+        wanted = number_id if 0 < number_id <= MAX_ID else 0  # 0: no row, and no overflow
+        with self._connection() as connection:
+            row = connection.execute(_ONE_WITH_HOLDER, {"number_id": wanted, "token_hash": token_hash}).one()
+        view = None if row.id is None else self._view(row[-len(_VIEW_COLUMNS) :])
+        return token_with_holder(row), view
+
+    def page(
+        self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
+    ) -> ViewPage:
+        known = self._known_large(listing.filter)
+        statement = self._page_statement(listing, after, counted=known is None)
+        values = number_queries.parameters(listing.filter)
+        values.update(page_offset=offset, page_limit=per_page + 1)
+        if after is not None:
+            values.update({f"after_{index}": value for index, value in enumerate(after.after)})
+        with self._connection() as connection:
+            rows = connection.execute(statement, values).all()
+            if known is not None:
+                total = Count(known, exact=False)
+            else:
+                found = rows[0].matching
+                rows = [row for row in rows if row.id is not None]
+                total = (
+                    Count(found)
+                    if found <= EXACT_COUNT_LIMIT
+                    else self._large_count(connection, listing.filter)
+                )
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+        following = Position(_position(rows[-1], listing.sort)) if more else None
+        return ViewPage(tuple(self._view(row[1:]) for row in rows), total, following)
+
+    def _page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+        """Built once per shape of listing (which filters, which sort, keyset or not, counted or
+        not) and run with each request's values: building this statement costs more than running it."""
+        shape = number_queries.shape(listing.filter, self._postgresql)
+        key = (shape, listing.sort, after is not None, counted)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._build_page_statement(listing, after, counted)
+            with self._statements_lock:
+                if len(self._statements) >= MAX_STATEMENT_SHAPES:
+                    self._statements.clear()
+                self._statements[key] = statement
+        return statement
+
+    def _build_page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+        conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
+        columns = _VIEW_COLUMNS if counted else (null().label("matching"), *_VIEW_COLUMNS)
+        query = select(*columns).where(*conditions)
+        if after is not None:
+            query = query.where(number_queries.after(listing.sort, after))
+        # One row more than the page says whether there is a next one.
+        query = (
+            query.order_by(*number_queries.order(listing.sort))
+            .offset(bindparam("page_offset"))
+            .limit(bindparam("page_limit"))
+        )
+        if not counted:
+            return query
+        capped = select(numbers.c.id).where(*conditions).limit(EXACT_COUNT_LIMIT + 1).subquery()
+        matching = select(func.count().label("matching")).select_from(capped).subquery()
+        page = query.subquery()
+        # The page and the bounded count in one statement: an empty page still brings the count.
+        return (
+            select(matching.c.matching, *page.c)
+            .select_from(matching.outerjoin(page, true()))
+            .order_by(*_order_on(page, listing.sort))
+        )
+
+    def stream(self, listing: Listing) -> Iterator[NumberRecord]:
+        query = (
+            select(
+                type_coerce(numbers.c.e164, String),
+                numbers.c.monthly_price,
+                numbers.c.setup_price,
+                type_coerce(numbers.c.currency, String),
+            )
+            .where(*number_queries.conditions(listing.filter, postgresql=self._postgresql))
+            .order_by(*number_queries.order(listing.sort))
+        )
+        with self._translated_errors(), self._stream_engine.connect() as connection:
+            result = connection.execute(query, execution_options={"yield_per": STREAM_ROWS})
+            for partition in result.partitions():
+                yield from map(NumberRecord._make, partition)
+
+    def count(self, number_filter: NumberFilter) -> int:
+        matching = select(numbers.c.id).where(
+            *number_queries.conditions(number_filter, postgresql=self._postgresql)
+        )
+        with self._connection() as connection:
+            return connection.scalar(select(func.count()).select_from(matching.subquery())) or 0
+
+    def _view(self, row: Sequence[Any]) -> NumberView:
+        number_id, version, e164, monthly_price, setup_price, currency = row
+        return NumberView(
+            number_id,
+            version,
+            international_format(e164),
+            f"{monthly_price:.2f}",
+            f"{setup_price:.2f}",
+            self._symbols.get(currency, currency),
+        )
+
+    def _large_count(self, connection: Connection, number_filter: NumberFilter) -> Count:
+        """More than EXACT_COUNT_LIMIT match: PostgreSQL's planner estimate, never below what was
+        seen; SQLite has no estimate to ask, and counts."""
+        if not self._postgresql:
+            matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
+            return Count(connection.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+        return Count(max(EXACT_COUNT_LIMIT + 1, self._estimate(connection, number_filter)), exact=False)
+
+    def _known_large(self, number_filter: NumberFilter) -> int | None:
+        """A fresh estimate far above the exact bound: then the bounded count would only say
+        "more than EXACT_COUNT_LIMIT" again, and the page is read alone (one statement, no
+        1,001-row count per request)."""
+        with self._estimates_lock:
+            kept = self._estimates.get(number_filter)
+        if kept is None or time.monotonic() - kept[0] >= ESTIMATE_SECONDS:
+            return None
+        return kept[1] if kept[1] >= SURELY_LARGE * EXACT_COUNT_LIMIT else None
+
+    def _estimate(self, connection: Connection, number_filter: NumberFilter) -> int:
+        now = time.monotonic()
+        with self._estimates_lock:
+            kept = self._estimates.get(number_filter)
+        if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
+            return kept[1]
+        matching = select(numbers.c.id).where(
+            *number_queries.conditions(number_filter, postgresql=self._postgresql)
+        )
+        estimate = _planned_rows(connection, matching)
+        with self._estimates_lock:
+            if len(self._estimates) > 1000:
+                self._estimates.clear()  # many different filters: start over rather than grow
+            self._estimates[number_filter] = (now, estimate)
+        return estimate
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        with self._translated_errors(), self._engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (exc.DBAPIError, exc.TimeoutError) as error:
+            if is_unavailable(error):
+                raise StorageUnavailable("the database cannot be reached") from error
+            raise
+
+
+def _order_on(page: Any, sort: Sort) -> list[Any]:
+    result = []
+    for key in sort.keys:
+        column = page.c[_SORT_COLUMN_NAMES[key.field]]
+        result.append(column.desc() if key.descending else column.asc())
+    return result
+
+
+def _position(row: Row[Any], sort: Sort) -> tuple[SortValue, ...]:
+    return tuple(row._mapping[_SORT_COLUMN_NAMES[key.field]] for key in sort.keys)
+
+
+def _planned_rows(connection: Connection, query: Select[Any]) -> int:
+    sql = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    plan = connection.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
