@@ -50,8 +50,9 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /src
 USER 10001:10001
 # The dependencies from the files that name them (and the Makefile and prerequisites check that
-# install them), before the code: a change of code alone builds from this cached layer. The package's own files are empty
-# stand-ins here (the README is only its long description); the code overwrites them below.
+# install them), before the code: a change of code alone builds from this cached layer. The
+# package's own files are empty stand-ins here (the README is only its long description); the code
+# overwrites them below.
 COPY --chown=app:app Makefile pyproject.toml constraints.txt package.json package-lock.json ./
 COPY --chown=app:app scripts/prerequisites.sh scripts/
 RUN mkdir src \

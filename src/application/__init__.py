@@ -1,1 +1,1 @@
-"""Use cases and the ports they need (DESIGN.md section 1)."""
+"""Use cases and the ports they need (docs/architecture.md)."""

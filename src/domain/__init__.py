@@ -1,1 +1,1 @@
-"""The number inventory's domain: plain Python, no framework (DESIGN.md section 1)."""
+"""The number inventory's domain: plain Python, no framework (docs/architecture.md)."""

@@ -1,1 +1,1 @@
-"""Adapters: SQLAlchemy storage, settings, demo data (DESIGN.md section 1)."""
+"""Adapters: SQLAlchemy storage, settings, demo data (docs/architecture.md)."""

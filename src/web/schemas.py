@@ -1,4 +1,4 @@
-"""The HTTP contract (DESIGN.md section 2) as pydantic models: shapes and JSON types only;
+"""The HTTP contract (docs/api.md) as pydantic models: shapes and JSON types only;
 the domain judges values, so a rule lives in one place."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster for the test session, built with the machine's initdb/pg_ctl.
 
 initdb refuses to run as root, so as root the server runs as the `postgres` system user and only
-its data lives in a directory that user owns (TOOLING.md).
+its data lives in a directory that user owns.
 """
 
 from __future__ import annotations

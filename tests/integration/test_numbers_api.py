@@ -1,4 +1,4 @@
-"""The /api/v1/numbers contract (DESIGN.md sections 2 and 3) through the Flask test client."""
+"""The /api/v1/numbers contract (docs/api.md) through the Flask test client."""
 
 from __future__ import annotations
 
