@@ -209,7 +209,8 @@ def running(*processes: Process) -> Iterator[None]:
 
 def seed_demo(database_url: str, count: int) -> None:
     """The seed's inventory, as `make seed` makes it (the app's own SeedNumbers use case)."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+    # Seeding signs nothing: a development start, which makes up its own SECRET_KEY, is enough.
+    env = {**os.environ, "DATABASE_URL": database_url, "DEVELOPMENT": "1"}
     flask = [str(VENV_BIN / "flask"), "--app", "src.bootstrap", "seed", "--count", str(count)]
     subprocess.run(flask, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
 
