@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from src.application.changes import Action, History, user_fields, utc_now
 from src.application.errors import DuplicateRecord, UserAlreadyExists
-from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
+from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from src.application.results import UserResult
 from src.domain.errors import FieldErrors
 from src.domain.users import EmailAddress, Role, User, WeakPassword, check_password_strength
@@ -36,17 +36,20 @@ class CreateUser:
         with self._uow_factory() as uow:
             if uow.users.get_by_email(email) is not None:
                 raise UserAlreadyExists(email.value)
-            user = User(email, self._hasher.hash(password), role)
             try:
-                uow.users.add(user)
-                result = UserResult.of(user)
-                uow.changes.add(
-                    self._history.change(Action.USER_CREATE, result.id, result.email, {}, user_fields(result))
-                )
-                uow.commit()
+                return store_new_user(uow, User(email, self._hasher.hash(password), role), self._history)
             except DuplicateRecord as error:
                 raise UserAlreadyExists(email.value) from error
-            return result
+
+
+def store_new_user(uow: UnitOfWork, user: User, history: History) -> UserResult:
+    """Add the user with the change that records it, and commit; DuplicateRecord when the email
+    was taken meanwhile (each caller answers that its own way)."""
+    uow.users.add(user)
+    result = UserResult.of(user)
+    uow.changes.add(history.change(Action.USER_CREATE, result.id, result.email, {}, user_fields(result)))
+    uow.commit()
+    return result
 
 
 def parse_new_user(command: NewUser, password_check: PasswordCheck) -> tuple[EmailAddress, str, Role]:

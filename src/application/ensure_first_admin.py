@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from src.application.changes import Action, History, user_fields, utc_now
-from src.application.create_user import NewUser, parse_new_user
+from src.application.changes import History, utc_now
+from src.application.create_user import NewUser, parse_new_user, store_new_user
 from src.application.errors import DuplicateRecord
 from src.application.ports import PasswordCheck, PasswordHasher, UnitOfWorkFactory
-from src.application.results import UserResult
 from src.domain.users import Role, User
 
 
@@ -33,15 +32,7 @@ class EnsureFirstAdmin:
             if uow.users.count() > 0:
                 return False
             try:
-                user = User(address, self._hasher.hash(checked_password), role)
-                uow.users.add(user)
-                created = UserResult.of(user)
-                uow.changes.add(
-                    self._history.change(
-                        Action.USER_CREATE, created.id, created.email, {}, user_fields(created)
-                    )
-                )
-                uow.commit()
+                store_new_user(uow, User(address, self._hasher.hash(checked_password), role), self._history)
             except DuplicateRecord:
                 return False
             return True
