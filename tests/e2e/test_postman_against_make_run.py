@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,13 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import VENV_BIN, Process, StackError
+from tests.e2e.stack import VENV_BIN, Process
 from tests.e2e.test_postman_collection import (
     COLLECTION,
     ENVIRONMENT,
-    NEWMAN,
-    NEWMAN_TIMEOUT_SECONDS,
     requests_in,
+    run_newman,
 )
 from tests.integration.conftest import migrate
 from tests.integration.postgres_cluster import free_port
@@ -100,38 +98,11 @@ def test_the_local_environment_names_make_runs_server_and_admin() -> None:
 def test_the_collection_passes_against_make_run_with_its_local_environment(
     make_run_server: str, tmp_path: Path
 ) -> None:
-    if not NEWMAN.exists():
-        raise StackError(f"{NEWMAN} is missing: `make e2e-tools` installs newman (npm ci)")
-    report = tmp_path / "newman.json"
-    run = subprocess.run(
-        [
-            str(NEWMAN),
-            "run",
-            str(COLLECTION),
-            "--environment",
-            str(ENVIRONMENT),
-            "--env-var",  # the one difference from `make run`: a free port rather than 8000
-            f"baseUrl={make_run_server}",
-            "--reporters",
-            "cli,json",
-            "--reporter-json-export",
-            str(report),
-            "--color",
-            "off",
-            "--timeout-request",
-            "30000",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=NEWMAN_TIMEOUT_SECONDS,
-        check=False,
-        cwd=PROJECT_ROOT,
-    )
-    print(run.stdout[-6000:])
-    assert run.returncode == 0, f"newman failed:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
-    stats = json.loads(report.read_text())["run"]["stats"]
+    # The one difference from `make run`: a free port rather than 8000; the admin is the file's.
+    run = run_newman(make_run_server, tmp_path / "newman.json", admin=None, request_timeout_ms=30_000)
+    stats = run["stats"]
     assert stats["assertions"]["failed"] == 0
     assert stats["requests"]["failed"] == 0
-    assert len(
-        {execution["item"]["id"] for execution in json.loads(report.read_text())["run"]["executions"]}
-    ) == (requests_in(json.loads(COLLECTION.read_text())))
+    assert len({execution["item"]["id"] for execution in run["executions"]}) == (
+        requests_in(json.loads(COLLECTION.read_text()))
+    )

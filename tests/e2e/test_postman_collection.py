@@ -92,8 +92,14 @@ def test_the_collection_calls_every_documented_operation(tmp_path: Path) -> None
     )
 
 
-def run_newman(base_url: str, report: Path) -> dict[str, Any]:
-    """One run of the collection; newman's JSON report of it."""
+def run_newman(
+    base_url: str,
+    report: Path,
+    admin: tuple[str, str] | None = (ADMIN_EMAIL, ADMIN_PASSWORD),
+    request_timeout_ms: int = 10_000,
+) -> dict[str, Any]:
+    """One run of the collection with its local environment, against base_url and as admin (None:
+    the environment file's own admin); newman's JSON report of it."""
     if not NEWMAN.exists():
         raise StackError(f"{NEWMAN} is missing: `make e2e-tools` installs newman (npm ci)")
     run = subprocess.run(
@@ -105,10 +111,11 @@ def run_newman(base_url: str, report: Path) -> dict[str, Any]:
             str(ENVIRONMENT),
             "--env-var",
             f"baseUrl={base_url}",
-            "--env-var",
-            f"adminEmail={ADMIN_EMAIL}",
-            "--env-var",
-            f"adminPassword={ADMIN_PASSWORD}",
+            *(
+                ()
+                if admin is None
+                else ("--env-var", f"adminEmail={admin[0]}", "--env-var", f"adminPassword={admin[1]}")
+            ),
             "--reporters",
             "cli,json",
             "--reporter-json-export",
@@ -116,7 +123,7 @@ def run_newman(base_url: str, report: Path) -> dict[str, Any]:
             "--color",
             "off",
             "--timeout-request",
-            "10000",
+            str(request_timeout_ms),
         ],
         capture_output=True,
         text=True,
