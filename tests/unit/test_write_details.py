@@ -1,0 +1,177 @@
+"""Details of the writes that mutation testing showed no unit test pinned down: what a refusal
+names, which race a lost write reports, what the history records, what a success forgives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from src.application.access_tokens import AccessToken, hash_secret, new_secret
+from src.application.authorize_request import AuthorizeRequest
+from src.application.change_password import ChangePassword, PasswordChange
+from src.application.changes import Action
+from src.application.create_number import CreateNumber, CreateNumberCommand
+from src.application.create_user import CreateUser, NewUser
+from src.application.delete_number import DeleteNumber, DeleteNumberCommand
+from src.application.errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    IdempotencyKeyReused,
+    NumberAlreadyExists,
+    NumberChangedMeanwhile,
+    NumberNotFound,
+    Unauthenticated,
+    VersionMismatch,
+)
+from src.application.get_number import GetNumber
+from src.application.idempotency import IdempotencyKey
+from src.application.issue_token import AttemptKeys
+from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
+from src.application.update_user import UpdateUser, UserChanges
+from src.domain.errors import InvalidFields
+from src.domain.money import CurrencyCatalog
+from src.domain.users import EmailAddress, Permission, Role, User
+from tests.factories import NumberDataFactory, NumberFactory
+from tests.fakes import FakePasswordCheck, FakePasswordHasher, FakeUnitOfWork, StubNumberReader
+
+CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def stored(uow: FakeUnitOfWork, text: str) -> int:
+    number = NumberFactory(phone_number__text=text)
+    uow.numbers.add(number)
+    assert number.id is not None
+    return number.id
+
+
+def test_replacing_with_another_numbers_phone_number_names_that_number() -> None:
+    uow = FakeUnitOfWork()
+    stored(uow, "+55 84 91234-0001")
+    second = stored(uow, "+55 84 91234-0002")
+    data = NumberDataFactory(value="+5584912340001")
+    with pytest.raises(NumberAlreadyExists) as refused:
+        ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(second, data))
+    assert str(refused.value) == "the number +55 84 91234-0001 is already in the inventory"
+
+
+@pytest.mark.parametrize(
+    ("if_match", "error"), [(frozenset({1}), VersionMismatch), (None, NumberChangedMeanwhile)]
+)
+def test_a_replace_or_delete_that_loses_a_race_says_which_race(
+    if_match: frozenset[int] | None, error: type[Exception]
+) -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    uow.commit_error = ConcurrentUpdate("the row moved on")
+    with pytest.raises(error):
+        ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(number_id, NumberDataFactory(), if_match))
+    with pytest.raises(error):
+        DeleteNumber(uow)(DeleteNumberCommand(number_id, if_match))
+
+
+def test_a_replace_and_a_delete_record_the_number_they_changed() -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    data = NumberDataFactory(value="+5584912340009")
+    ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(number_id, data))
+    DeleteNumber(uow)(DeleteNumberCommand(number_id))
+    assert [(c.action, c.subject_id, c.subject) for c in uow.changes.changes] == [
+        (Action.REPLACE, number_id, "+5584912340009"),
+        (Action.DELETE, number_id, "+5584912340009"),
+    ]
+
+
+def test_a_user_update_records_the_user_it_changed() -> None:
+    uow = FakeUnitOfWork()
+    hasher, check = FakePasswordHasher(), FakePasswordCheck()
+    CreateUser(uow, hasher, check)(NewUser("root@example.com", PASSWORD, "admin"))
+    bea = CreateUser(uow, hasher, check)(NewUser("bea@example.com", PASSWORD, "viewer")).id
+    UpdateUser(uow, lambda: NOW)(UserChanges(bea, role="supervisor"))
+    updated = uow.changes.changes[-1]
+    assert (updated.action, updated.subject_id, updated.subject) == (
+        Action.USER_UPDATE,
+        bea,
+        "bea@example.com",
+    )
+
+
+def holder(uow: FakeUnitOfWork, role: Role) -> str:
+    user = User(EmailAddress.parse(f"{role.value}@example.com"), "hash", role)
+    uow.users.add(user)
+    assert user.id is not None
+    secret = new_secret()
+    uow.tokens.add(AccessToken(hash_secret(secret), user.id, NOW + timedelta(days=1)))
+    return secret
+
+
+def get_number(uow: FakeUnitOfWork) -> GetNumber:
+    return GetNumber(
+        StubNumberReader(uow.numbers, CURRENCIES, uow.tokens), AuthorizeRequest(uow.tokens, lambda: NOW)
+    )
+
+
+def test_a_forbidden_caller_is_told_their_role_and_the_permission_needed() -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    secret = holder(uow, Role.VIEWER)
+    with pytest.raises(Forbidden) as refused:
+        get_number(uow).for_caller(secret, Permission.WRITE_NUMBERS, number_id)
+    assert str(refused.value) == (
+        f"a viewer may not do this (it needs the {Permission.WRITE_NUMBERS.value} permission)"
+    )
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_a_read_without_a_token_asks_for_one(secret: str | None) -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(Unauthenticated) as refused:
+        get_number(uow).for_caller(secret, Permission.READ_NUMBERS, 1)
+    assert refused.value.token_given is False
+
+
+def test_an_authorized_read_of_a_missing_number_names_it() -> None:
+    uow = FakeUnitOfWork()
+    secret = holder(uow, Role.VIEWER)
+    with pytest.raises(NumberNotFound, match=r"^there is no number with id 404$"):
+        get_number(uow).for_caller(secret, Permission.READ_NUMBERS, 404)
+
+
+def test_a_reused_idempotency_key_is_named_in_the_refusal() -> None:
+    uow = FakeUnitOfWork()
+    create = CreateNumber(uow, CURRENCIES, lambda: NOW, timedelta(days=1))
+    create(CreateNumberCommand(NumberDataFactory(), IdempotencyKey(7, "k-1", "first body")))
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        create(CreateNumberCommand(NumberDataFactory(), IdempotencyKey(7, "k-1", "another body")))
+    assert refused.value.key == "k-1"
+    assert "'k-1'" in str(refused.value)
+
+
+def password_change(uow: FakeUnitOfWork, current: object, address: str = "203.0.113.9") -> None:
+    hasher = FakePasswordHasher()
+    user_id = CreateUser(uow, hasher, FakePasswordCheck())(NewUser("ana@example.com", PASSWORD, "viewer")).id
+    ChangePassword(uow, hasher, FakePasswordCheck(), lambda: NOW)(
+        PasswordChange(user_id, "this-token", current, "a new long passphrase", address)
+    )
+
+
+def test_a_password_change_gives_back_the_attempt_it_counted_under_the_users_keys() -> None:
+    uow = FakeUnitOfWork()
+    password_change(uow, PASSWORD)
+    keys = AttemptKeys.of("203.0.113.9", "ana@example.com")
+    windows = uow.login_attempts.windows
+    assert windows[keys.address].attempts == 0
+    assert keys.address_and_account not in windows
+    assert windows[keys.account].attempts == 0
+
+
+@pytest.mark.parametrize("current", [None, 1234567890, ["correct horse battery"]])
+def test_a_current_password_that_is_no_string_is_not_the_current_password(current: object) -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(InvalidFields) as refused:
+        password_change(uow, current)
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("currentPassword", "is not your current password")
+    ]
