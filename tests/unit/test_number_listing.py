@@ -154,3 +154,11 @@ def test_a_keyset_page_reads_from_its_position_whatever_page_number_it_carries()
     page = ListNumbers(reader)(ListNumbersQuery(page=3, per_page=2, keyset=True))
     assert reader.asked == [(Listing(), 2, 0, None)]
     assert (page.page, page.per_page) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "keys", [(), (SortKey(SortField.VALUE),), (SortKey(SortField.ID), SortKey(SortField.VALUE))]
+)
+def test_a_sort_that_does_not_end_with_id_cannot_be_made(keys: tuple[SortKey, ...]) -> None:
+    with pytest.raises(ValueError, match=r"^a sort ends with id$"):
+        Sort(keys)

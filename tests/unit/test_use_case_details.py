@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from src.application.errors import InvalidCredentials, NumberNotFound, TooManyLo
 from src.application.get_number import GetNumber
 from src.application.import_jobs import GetImportJob, ImportJobNotFound, JobStatus, StartImportJob
 from src.application.import_numbers import ImportMode
-from src.application.issue_token import Credentials, IssueToken
+from src.application.issue_token import AttemptKeys, Credentials, IssueToken
 from src.application.results import UserResult
 from src.application.revoke_token import RevokeToken
 from src.application.update_user import UpdateUser, UserChanges
@@ -190,3 +191,59 @@ def test_a_missing_number_is_not_found_by_its_id() -> None:
     get = GetNumber(StubNumberReader(uow.numbers, CURRENCIES), AuthorizeRequest(uow.tokens, Clock()))
     with pytest.raises(NumberNotFound, match=r"^there is no number with id 404$"):
         get(404)
+
+
+def test_an_account_is_throttled_past_fifty_of_its_own_attempts_not_at_fifty_nor_others() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    add_user(uow)
+    issue = IssueToken(uow, FakePasswordHasher(), clock, timedelta(hours=12))
+    for n in range(48):
+        with pytest.raises(InvalidCredentials):
+            issue(Credentials("ana@example.com", "wrong password", f"198.51.100.{n}"))
+    with pytest.raises(InvalidCredentials):  # another account's attempt is not ana's
+        issue(Credentials("bo@example.com", "wrong password", "198.51.100.200"))
+    with pytest.raises(InvalidCredentials):  # ana's 49th and 50th, the last from a client seen before
+        issue(Credentials("ana@example.com", "wrong password", "198.51.100.201"))
+    with pytest.raises(InvalidCredentials):
+        issue(Credentials("ana@example.com", "wrong password", "198.51.100.7"))
+    with pytest.raises(TooManyLoginAttempts):  # the 51st
+        issue(Credentials("ana@example.com", "wrong password", "198.51.100.7"))
+
+
+def test_a_refused_attempt_is_not_counted_and_a_success_gives_its_own_back() -> None:
+    uow, clock = FakeUnitOfWork(), Clock()
+    add_user(uow)
+    issue = IssueToken(uow, FakePasswordHasher(), clock, timedelta(hours=12))
+    keys = AttemptKeys.of("203.0.113.9", "ana@example.com")
+    issue(Credentials("ana@example.com", PASSWORD, "203.0.113.9"))
+    windows = uow.login_attempts.windows
+    assert (windows[keys.address].attempts, windows[keys.account].attempts) == (0, 0)
+    assert keys.address_and_account not in windows
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            issue(Credentials("ana@example.com", "wrong password", "203.0.113.9"))
+    for _ in range(2):
+        with pytest.raises(TooManyLoginAttempts):
+            issue(Credentials("ana@example.com", PASSWORD, "203.0.113.9"))
+    windows = uow.login_attempts.windows
+    assert [windows[key].attempts for key in (keys.address, keys.address_and_account, keys.account)] == [
+        5,
+        5,
+        5,
+    ]
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def test_attempt_keys_are_the_digests_the_store_already_holds() -> None:
+    """The keys are stored (login_attempts): deriving them otherwise would forget, at the next
+    deploy, every window being counted."""
+    keys = AttemptKeys.of("203.0.113.9", "Ana@Example.com")
+    assert keys == AttemptKeys(
+        digest("address", "203.0.113.9"),
+        digest("address+account", "203.0.113.9", "ana@example.com"),
+        digest("account", "ana@example.com"),
+    )
+    assert AttemptKeys.of("203.0.113.9", None).account == digest("account", "invalid:None")

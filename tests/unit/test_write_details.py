@@ -27,6 +27,7 @@ from src.application.errors import (
 from src.application.get_number import GetNumber
 from src.application.idempotency import IdempotencyKey
 from src.application.issue_token import AttemptKeys
+from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
 from src.application.update_user import UpdateUser, UserChanges
 from src.domain.errors import InvalidFields
@@ -47,14 +48,17 @@ def stored(uow: FakeUnitOfWork, text: str) -> int:
     return number.id
 
 
-def test_replacing_with_another_numbers_phone_number_names_that_number() -> None:
+def test_replacing_or_patching_with_another_numbers_phone_number_names_that_number() -> None:
     uow = FakeUnitOfWork()
     stored(uow, "+55 84 91234-0001")
     second = stored(uow, "+55 84 91234-0002")
     data = NumberDataFactory(value="+5584912340001")
-    with pytest.raises(NumberAlreadyExists) as refused:
+    with pytest.raises(NumberAlreadyExists) as replacing:
         ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(second, data))
-    assert str(refused.value) == "the number +55 84 91234-0001 is already in the inventory"
+    with pytest.raises(NumberAlreadyExists) as patching:
+        PatchNumber(uow, CURRENCIES)(PatchNumberCommand(second, {"value": "+5584912340001"}))
+    for refused in (replacing, patching):
+        assert str(refused.value) == "the number +55 84 91234-0001 is already in the inventory"
 
 
 @pytest.mark.parametrize(
@@ -72,15 +76,17 @@ def test_a_replace_or_delete_that_loses_a_race_says_which_race(
         DeleteNumber(uow)(DeleteNumberCommand(number_id, if_match))
 
 
-def test_a_replace_and_a_delete_record_the_number_they_changed() -> None:
+def test_a_replace_a_patch_and_a_delete_record_the_number_they_changed() -> None:
     uow = FakeUnitOfWork()
     number_id = stored(uow, "+55 84 91234-0001")
     data = NumberDataFactory(value="+5584912340009")
     ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(number_id, data))
+    PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"value": "+5584912340008"}))
     DeleteNumber(uow)(DeleteNumberCommand(number_id))
     assert [(c.action, c.subject_id, c.subject) for c in uow.changes.changes] == [
         (Action.REPLACE, number_id, "+5584912340009"),
-        (Action.DELETE, number_id, "+5584912340009"),
+        (Action.PATCH, number_id, "+5584912340008"),
+        (Action.DELETE, number_id, "+5584912340008"),
     ]
 
 
