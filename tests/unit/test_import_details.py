@@ -3,7 +3,9 @@ a refusal, its counts, the defaults (batch, reported errors, threads), the impor
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -43,6 +45,8 @@ class Spying:
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.written: list[tuple[str, int]] = []
+        self.switch_intervals: list[float] = []
+        self.slow_writes = False
         self.checked: list[int] = []
         store = uow.number_imports
         add_new, taken = store.add_new, store.taken
@@ -51,6 +55,9 @@ class Spying:
 
         def noting_add_new(numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
             self.written.append((threading.current_thread().name, len(numbers)))
+            self.switch_intervals.append(sys.getswitchinterval())
+            if self.slow_writes:
+                time.sleep(0.2)  # the write itself taking its time, not a wait for something
             writing.now = True
             try:
                 return add_new(numbers, import_id)
@@ -66,12 +73,17 @@ class Spying:
         store.taken = noting_taken  # type: ignore[method-assign]
 
 
-def test_once_all_or_nothing_has_failed_the_rest_of_the_file_is_only_checked_not_written() -> None:
+@pytest.mark.parametrize("overlap", [False, True], ids=["one-thread", "overlapping-writes"])
+def test_once_all_or_nothing_has_failed_the_rest_of_the_file_is_only_checked_not_written(
+    overlap: bool,
+) -> None:
     uow = FakeUnitOfWork()
     spy = Spying(uow)
     file_rows = [*rows(2), bad(9), *rows(7)[2:]]
     with pytest.raises(ImportRejected):
-        ImportNumbers(uow, CURRENCIES, batch_size=2)(file_rows, ImportMode.ALL_OR_NOTHING)
+        ImportNumbers(uow, CURRENCIES, batch_size=2, overlap_writes=overlap)(
+            file_rows, ImportMode.ALL_OR_NOTHING
+        )
     assert [size for _, size in spy.written] == [2]  # the batch before the bad row
     assert spy.checked == [2, 2, 1]
 
@@ -168,3 +180,38 @@ def test_seeding_stores_the_numbers_not_there_yet_skipping_bad_ones() -> None:
     assert SeedNumbers(ImportNumbers(uow, CURRENCIES))([data[0], invalid, data[1]]) == 2
     assert SeedNumbers(ImportNumbers(uow, CURRENCIES))(data) == 1  # type: ignore[arg-type]
     assert [record.subject for record in uow.changes.changes] == ["skip-invalid import"] * 2
+
+
+def test_overlapping_writes_shorten_the_switch_interval_only_while_they_run() -> None:
+    uow = FakeUnitOfWork()
+    spy = Spying(uow)
+    before = sys.getswitchinterval()
+    ImportNumbers(uow, CURRENCIES, batch_size=2)(rows(2), ImportMode.SKIP_INVALID)
+    ImportNumbers(uow, CURRENCIES, batch_size=2, overlap_writes=True)(rows(4)[2:], ImportMode.SKIP_INVALID)
+    assert spy.switch_intervals == [before, min(before, 0.001)]
+    assert sys.getswitchinterval() == before
+
+
+def failing_after(made: list[ImportRow]) -> Iterator[ImportRow]:
+    yield from made
+    raise OSError("the upload was cut")
+
+
+def test_an_import_stopped_by_an_error_leaves_no_write_running_behind_it() -> None:
+    uow = FakeUnitOfWork()
+    spy = Spying(uow)
+    spy.slow_writes = True
+    finished: list[int] = []
+    add_new = uow.number_imports.add_new
+
+    def noting_the_end(numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        taken = add_new(numbers, import_id)
+        finished.append(len(numbers))
+        return taken
+
+    uow.number_imports.add_new = noting_the_end  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="cut"):
+        ImportNumbers(uow, CURRENCIES, batch_size=2, overlap_writes=True)(
+            failing_after(rows(2)), ImportMode.SKIP_INVALID
+        )
+    assert finished == [2]  # the session is never left to a thread still writing

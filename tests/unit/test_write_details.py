@@ -9,8 +9,9 @@ import pytest
 
 from src.application.access_tokens import AccessToken, hash_secret, new_secret
 from src.application.authorize_request import AuthorizeRequest
+from src.application.bulk_change import BulkChange, BulkChangeCommand
 from src.application.change_password import ChangePassword, PasswordChange
-from src.application.changes import Action
+from src.application.changes import Action, Actor, History
 from src.application.create_number import CreateNumber, CreateNumberCommand
 from src.application.create_user import CreateUser, NewUser
 from src.application.delete_number import DeleteNumber, DeleteNumberCommand
@@ -22,15 +23,17 @@ from src.application.errors import (
     NumberChangedMeanwhile,
     NumberNotFound,
     Unauthenticated,
+    UserAlreadyExists,
     VersionMismatch,
 )
 from src.application.get_number import GetNumber
 from src.application.idempotency import IdempotencyKey
 from src.application.issue_token import AttemptKeys
+from src.application.number_listing import NumberFilter
 from src.application.patch_number import PatchNumber, PatchNumberCommand
 from src.application.replace_number import ReplaceNumber, ReplaceNumberCommand
 from src.application.update_user import UpdateUser, UserChanges
-from src.domain.errors import InvalidFields
+from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import CurrencyCatalog
 from src.domain.users import EmailAddress, Permission, Role, User
 from tests.factories import NumberDataFactory, NumberFactory
@@ -181,3 +184,89 @@ def test_a_current_password_that_is_no_string_is_not_the_current_password(curren
     assert [(e.field, e.message) for e in refused.value.errors] == [
         ("currentPassword", "is not your current password")
     ]
+
+
+def test_a_second_user_with_an_email_is_refused_naming_it_and_the_first_is_recorded() -> None:
+    uow = FakeUnitOfWork()
+    create = CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())
+    ana = create(NewUser("ana@example.com", PASSWORD, "viewer")).id
+    with pytest.raises(UserAlreadyExists, match=r"^a user with the email ana@example.com already exists$"):
+        create(NewUser("ANA@example.com", PASSWORD, "admin"))
+    (created,) = uow.changes.changes
+    assert (created.action, created.subject_id, created.subject) == (
+        Action.USER_CREATE,
+        ana,
+        "ana@example.com",
+    )
+
+
+def test_a_guessable_password_is_refused_saying_so_on_the_password_field() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(InvalidFields) as refused:
+        CreateUser(uow, FakePasswordHasher(), FakePasswordCheck())(
+            NewUser("ana@example.com", "1234567890", "viewer")
+        )
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("password", "is too common or too easy to guess: choose another")
+    ]
+
+
+def bulk_stock(uow: FakeUnitOfWork) -> None:
+    number = NumberFactory(phone_number__text="+55 84 91234-0001")
+    uow.numbers.add(number)
+    uow.numbers.kept_by[NumberFilter.parse({"country": "BR"}, CURRENCIES)] = [number.id or 0]
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "message"),
+    [
+        (
+            BulkChangeCommand({}, {"setup_price": "1"}, expected_count=1),
+            "filter",
+            'is empty, which matches every number; send "all": true to change them all',
+        ),
+        (
+            BulkChangeCommand({"country": "BR"}, {"setup_price": "1"}),
+            "expectedCount",
+            "is required: the number of numbers you saw match",
+        ),
+        (
+            BulkChangeCommand({"country": "BR"}, {"value": "+5584912344321"}, expected_count=1),
+            "set",
+            "only prices and the currency can be set at once, not ['value']",
+        ),
+        (
+            BulkChangeCommand({"country": "BR"}, {}, expected_count=1),
+            "set",
+            "is empty: name the fields to change",
+        ),
+    ],
+)
+def test_a_bulk_change_refusal_says_what_to_send(
+    command: BulkChangeCommand, field: str, message: str
+) -> None:
+    uow = FakeUnitOfWork()
+    bulk_stock(uow)
+    with pytest.raises(DomainError) as refused:
+        BulkChange(uow, StubNumberReader(uow.numbers, CURRENCIES), CURRENCIES)(command)
+    assert (refused.value.field, refused.value.message) == (field, message)
+
+
+def test_a_bulk_change_is_recorded_when_and_by_whom_it_was_made() -> None:
+    uow = FakeUnitOfWork()
+    bulk_stock(uow)
+    ana = Actor(3, "ana@example.com", "req-1")
+    history = History(lambda: NOW, lambda: ana)
+    command = BulkChangeCommand({"country": "BR"}, {"setup_price": "1"}, expected_count=1)
+    BulkChange(uow, StubNumberReader(uow.numbers, CURRENCIES), CURRENCIES, history)(command)
+    summary = uow.changes.changes[0]
+    assert (summary.action, summary.at, summary.actor) == (Action.BULK_CHANGE, NOW, ana)
+
+
+def test_a_bulk_change_made_without_a_history_records_the_current_utc_time() -> None:
+    uow = FakeUnitOfWork()
+    bulk_stock(uow)
+    command = BulkChangeCommand({"country": "BR"}, {"setup_price": "1"}, expected_count=1)
+    before = datetime.now(UTC)
+    BulkChange(uow, StubNumberReader(uow.numbers, CURRENCIES), CURRENCIES)(command)
+    assert before <= uow.changes.changes[0].at <= datetime.now(UTC)
