@@ -107,5 +107,5 @@ def test_parsed_fields_with_one_missing_are_not_complete(missing: str) -> None:
         "currency": Currency("USD"),
     }
     fields[missing] = None
-    with pytest.raises(ValueError, match="complete"):
+    with pytest.raises(ValueError, match=r"^complete\(\) needs every field parsed$"):
         ParsedFields(**fields).complete()  # type: ignore[arg-type]

@@ -270,3 +270,20 @@ def test_a_bulk_change_made_without_a_history_records_the_current_utc_time() -> 
     before = datetime.now(UTC)
     BulkChange(uow, StubNumberReader(uow.numbers, CURRENCIES), CURRENCIES)(command)
     assert before <= uow.changes.changes[0].at <= datetime.now(UTC)
+
+
+def test_a_write_to_a_missing_number_names_it() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(NumberNotFound, match=r"^there is no number with id 404$"):
+        DeleteNumber(uow)(DeleteNumberCommand(404))
+
+
+def test_a_write_on_a_stale_version_names_the_number_and_its_current_version() -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    with pytest.raises(VersionMismatch) as refused:
+        DeleteNumber(uow)(DeleteNumberCommand(number_id, if_match=frozenset({7})))
+    assert str(refused.value) == (
+        f"number {number_id} has changed since you read it; fetch it again and reapply your change"
+    )
+    assert refused.value.current_version == 1
