@@ -121,7 +121,7 @@ def test_the_history_clock_is_utc() -> None:
 
 def test_only_stored_numbers_and_users_are_results() -> None:
     number = Number(PhoneNumber.parse("+5584912344321"), Money(Decimal(1), USD), Money(Decimal(2), USD))
-    with pytest.raises(AssertionError, match="only stored numbers are results"):
+    with pytest.raises(AssertionError, match=r"^only stored numbers are results$"):
         NumberResult.of(number)
-    with pytest.raises(AssertionError, match="only stored users are results"):
+    with pytest.raises(AssertionError, match=r"^only stored users are results$"):
         UserResult.of(User(EmailAddress("ana@example.com"), "hash", Role.VIEWER))

@@ -247,3 +247,4 @@ def test_attempt_keys_are_the_digests_the_store_already_holds() -> None:
         digest("account", "ana@example.com"),
     )
     assert AttemptKeys.of("203.0.113.9", None).account == digest("account", "invalid:None")
+    assert AttemptKeys.of("203.0.113.9", 12345).account == digest("account", "invalid:12345")
