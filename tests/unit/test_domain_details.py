@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from src.domain.errors import CurrencyMismatch, DomainError, InvalidFields
+from src.domain.errors import CurrencyMismatch, DomainError, InvalidFields, InvalidPhoneNumber
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
@@ -44,3 +44,11 @@ def test_several_wrong_fields_are_told_together_each_with_its_name() -> None:
         [DomainError("must be positive", "monthly_price"), DomainError("unknown", "currency")]
     )
     assert str(errors) == "monthly_price: must be positive; currency: unknown"
+
+
+def test_a_phone_number_may_be_written_in_up_to_64_characters() -> None:
+    spaced = "+55 84 91234-4321".ljust(64)
+    assert PhoneNumber.parse(spaced).e164 == "+5584912344321"
+    with pytest.raises(InvalidPhoneNumber) as refused:
+        PhoneNumber.parse(spaced + " ")
+    assert refused.value.message == "must be at most 64 characters long"
