@@ -125,3 +125,8 @@ def test_only_stored_numbers_and_users_are_results() -> None:
         NumberResult.of(number)
     with pytest.raises(AssertionError, match=r"^only stored users are results$"):
         UserResult.of(User(EmailAddress("ana@example.com"), "hash", Role.VIEWER))
+
+
+def test_money_goes_up_to_its_maximum_and_no_further() -> None:
+    assert Money(Decimal("999999.99"), USD).amount == Decimal("999999.99")
+    assert refusal(Decimal("1000000.00")) == "must not exceed 999999.99"
