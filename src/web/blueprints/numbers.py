@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import IO, Any
 from urllib.parse import urlencode
@@ -23,7 +22,7 @@ from src.domain.money import Currency
 from src.domain.users import Permission
 from src.web.auth import pending_authorization, principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
-from src.web.csv_codec import checked_head, chunked, read_number_rows, write_number_rows
+from src.web.csv_codec import line_checked_chunks, read_number_rows, write_number_rows
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
@@ -159,8 +158,7 @@ def import_numbers() -> Response:
     file = _uploaded_file()
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        head = checked_head(file)
-        job = served.start_import_job(itertools.chain([head], chunked(file.read)), mode, principal().id)
+        job = served.start_import_job(line_checked_chunks(file), mode, principal().id)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
