@@ -16,7 +16,6 @@ from sqlalchemy import (
     Row,
     String,
     Text,
-    and_,
     any_,
     bindparam,
     case,
@@ -30,6 +29,7 @@ from sqlalchemy import (
     select,
     text,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -587,17 +587,15 @@ def _about_number(
     own: Callable[[Any], ColumnElement[bool]], the_number: ColumnElement[bool]
 ) -> ColumnElement[bool]:
     """A number's own changes, and the import that created it: found through the number's row
-    while it lives, then through its delete record (index look-ups, no scan)."""
-    deletes = changes.alias("deletes")
-    created_by = select(numbers.c.created_by_change_id).where(the_number).scalar_subquery()
+    while it lives, then through its delete record. One IN over index look-ups: as an OR of the
+    three, PostgreSQL walked the whole log backwards by id (0.6 s at a million records)."""
+    mine, deletes = changes.alias("mine"), changes.alias("deletes")
+    own_changes = select(mine.c.id).where(own(mine), mine.c.subject_type == Subject.NUMBER.value)
+    created_by = select(numbers.c.created_by_change_id).where(the_number)
     deleted_from = select(deletes.c.import_id).where(
         own(deletes), deletes.c.action == Action.DELETE.value, deletes.c.import_id.is_not(None)
     )
-    return or_(
-        and_(own(changes), changes.c.subject_type == Subject.NUMBER.value),
-        changes.c.id == created_by,
-        changes.c.id.in_(deleted_from),
-    )
+    return changes.c.id.in_(union_all(own_changes, created_by, deleted_from))
 
 
 def _change_row(change: Change) -> dict[str, Any]:
