@@ -123,37 +123,63 @@ class SqlAlchemyNumberReader(NumberReader):
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
     ) -> ViewPage:
+        return self._read_page(listing, per_page, offset, after, None)[1]
+
+    def page_with_holder(
+        self,
+        listing: Listing,
+        per_page: int,
+        token_hash: str,
+        *,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
+        return self._read_page(listing, per_page, offset, after, token_hash)
+
+    def _read_page(
+        self, listing: Listing, per_page: int, offset: int, after: Position | None, token_hash: str | None
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
         known = self._known_large(listing.filter)
-        statement = self._page_statement(listing, after, counted=known is None)
+        with_holder = token_hash is not None
+        statement = self._page_statement(listing, after, counted=known is None, with_holder=with_holder)
         values = number_queries.parameters(listing.filter)
         values.update(page_offset=offset, page_limit=per_page + 1)
         if after is not None:
             values.update({f"after_{index}": value for index, value in enumerate(after.after)})
+        if with_holder:
+            values["token_hash"] = token_hash
+        # Row layout: the holder's columns (with_holder only), `matching`, then the view's columns.
+        view_start = len(_HOLDER.c) + 1 if with_holder else 1
         with self._connection() as connection:
             rows = connection.execute(statement, values).all()
+            # A counted page, or one with the holder, brings a row even when the page is empty
+            # (the count's, the holder's): the page's rows are those with an id.
+            holder = token_with_holder(rows[0]) if with_holder else None
             if known is not None:
                 total = Count(known, exact=False)
+            elif rows[0].matching <= EXACT_COUNT_LIMIT:
+                total = Count(rows[0].matching)
             else:
-                found = rows[0].matching
-                rows = [row for row in rows if row.id is not None]
-                total = (
-                    Count(found)
-                    if found <= EXACT_COUNT_LIMIT
-                    else self._large_count(connection, listing.filter)
-                )
+                total = self._large_count(connection, listing.filter)
+            rows = [row for row in rows if row.id is not None]
         more = len(rows) > per_page
         rows = rows[:per_page]
         following = Position(_position(rows[-1], listing.sort)) if more else None
-        return ViewPage(tuple(self._view(row[1:]) for row in rows), total, following)
+        return holder, ViewPage(tuple(self._view(row[view_start:]) for row in rows), total, following)
 
-    def _page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+    def _page_statement(
+        self, listing: Listing, after: Position | None, counted: bool, with_holder: bool
+    ) -> Select[Any]:
         """Built once per shape of listing (which filters, which sort, keyset or not, counted or
-        not) and run with each request's values: building this statement costs more than running it."""
+        not, with the token's holder or not) and run with each request's values: building this
+        statement costs more than running it."""
         shape = number_queries.shape(listing.filter, self._postgresql)
-        key = (shape, listing.sort, after is not None, counted)
+        key = (shape, listing.sort, after is not None, counted, with_holder)
         statement = self._statements.get(key)
         if statement is None:
             statement = self._build_page_statement(listing, after, counted)
+            if with_holder:
+                statement = _with_holder(statement, listing.sort)
             with self._statements_lock:
                 if len(self._statements) >= MAX_STATEMENT_SHAPES:
                     self._statements.clear()
@@ -265,6 +291,22 @@ class SqlAlchemyNumberReader(NumberReader):
             if is_unavailable(error):
                 raise StorageUnavailable("the database cannot be reached") from error
             raise
+
+
+def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
+    """The token's holder beside every row of the page; with no page row, or no holder, a row
+    still comes back, its missing half all NULL (as for one number)."""
+    page = statement.subquery("page")
+    return (
+        select(*_HOLDER.c, *page.c)
+        .select_from(
+            select(literal(1).label("anchor"))
+            .subquery("anchor")
+            .outerjoin(_HOLDER, true())
+            .outerjoin(page, true())
+        )
+        .order_by(*_order_on(page, sort))
+    )
 
 
 def _order_on(page: Any, sort: Sort) -> list[Any]:

@@ -28,7 +28,7 @@ def register_authorization(app: Flask) -> None:
         if operation is not None and operation.authorized_by_view:
             g.pending_permission = permission
             return
-        g.principal = inventory().authorize_request(bearer_token(), permission)
+        authorize(bearer_token(), permission)
 
     @app.after_request
     def _refuse_unauthorized_answers(response: Response) -> Response:
@@ -55,6 +55,13 @@ def pending_authorization() -> tuple[str | None, Permission]:
     operation needs. Taken once; the answer is refused unless the view took it."""
     permission: Permission = g.pop("pending_permission")
     return bearer_token(), permission
+
+
+def authorize(token: str | None, permission: Permission) -> UserResult:
+    """Judge the caller now, on a read of its own; the caller becomes this request's principal."""
+    caller = inventory().authorize_request(token, permission)
+    g.principal = caller
+    return caller
 
 
 def bearer_token() -> str | None:
