@@ -145,7 +145,8 @@ def test_a_page_is_read_with_its_callers_token_and_refused_once_it_is_revoked(
 
 @pytest.mark.parametrize("token", [None, "not-a-real-token"])
 @pytest.mark.parametrize(
-    "query", ["per_page=0", "country=XX", "sort=price", "cursor=forged.cursor", "cursor=&page=2", "colour=red"]
+    "query",
+    ["per_page=0", "country=XX", "sort=price", "cursor=forged.cursor", "cursor=&page=2", "colour=red"],
 )
 def test_a_caller_without_a_usable_token_hears_401_before_anything_of_the_parameters(
     anonymous_client: FlaskClient, token: str | None, query: str
