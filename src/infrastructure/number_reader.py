@@ -30,6 +30,7 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.types import NullType
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import StorageUnavailable
@@ -49,7 +50,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
-from src.infrastructure.repositories import TOKEN_WITH_HOLDER, token_with_holder
+from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
 
@@ -78,6 +79,9 @@ _ONE_WITH_HOLDER = select(*_HOLDER.c, *_NUMBER.c).select_from(
     .outerjoin(_HOLDER, true())
     .outerjoin(_NUMBER, true())
 )
+_RAW_HOLDER_COLUMNS: tuple[Any, ...] = tuple(
+    type_coerce(column, NullType()).label(column.name) for column in _HOLDER.c
+)
 _SORT_COLUMN_NAMES = {
     SortField.ID: "id",
     SortField.VALUE: "e164",
@@ -103,6 +107,10 @@ class SqlAlchemyNumberReader(NumberReader):
         self._estimates_lock = threading.Lock()
         self._statements: dict[tuple[object, ...], Select[Any]] = {}
         self._statements_lock = threading.Lock()
+        dialect = read_engine.dialect
+        self._holder_conversions = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _HOLDER.c
+        ]
 
     def one(self, number_id: int) -> NumberView | None:
         if not 0 < number_id <= MAX_ID:
@@ -154,7 +162,7 @@ class SqlAlchemyNumberReader(NumberReader):
             rows = connection.execute(statement, values).all()
             # A counted page, or one with the holder, brings a row even when the page is empty
             # (the count's, the holder's): the page's rows are those with an id.
-            holder = token_with_holder(rows[0]) if with_holder else None
+            holder = self._holder_of(rows[0]) if with_holder else None
             if known is not None:
                 total = Count(known, exact=False)
             elif rows[0].matching <= EXACT_COUNT_LIMIT:
@@ -233,6 +241,14 @@ class SqlAlchemyNumberReader(NumberReader):
         with self._connection() as connection:
             return connection.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
+    def _holder_of(self, row: Row[Any]) -> tuple[AccessToken, User] | None:
+        values = row[: len(_HOLDER.c)]
+        converted: list[Any] = [
+            value if convert is None else convert(value)
+            for convert, value in zip(self._holder_conversions, values, strict=True)
+        ]
+        return token_with_holder(HolderRow(*converted))
+
     def _view(self, row: Sequence[Any]) -> NumberView:
         number_id, version, e164, monthly_price, setup_price, currency = row
         return NumberView(
@@ -295,10 +311,12 @@ class SqlAlchemyNumberReader(NumberReader):
 
 def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
     """The token's holder beside every row of the page; with no page row, or no holder, a row
-    still comes back, its missing half all NULL (as for one number)."""
+    still comes back, its missing half all NULL (as for one number). The holder's columns come
+    untyped: their conversions (email, role, times) would otherwise run on each of the page's
+    rows; `_holder_of` converts the first row's only."""
     page = statement.subquery("page")
     return (
-        select(*_HOLDER.c, *page.c)
+        select(*_RAW_HOLDER_COLUMNS, *page.c)
         .select_from(
             select(literal(1).label("anchor"))
             .subquery("anchor")
