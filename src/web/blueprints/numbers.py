@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
@@ -344,9 +344,10 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
     link_to = _linker()
+    per_page = page.per_page
 
     def link(number: int, rel: str) -> str:
-        return link_to(rel, ("page", number), ("per_page", page.per_page))
+        return link_to(rel, f"page={number}&per_page={per_page}")  # numbers: nothing to escape
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -360,23 +361,23 @@ def _page_links(page: NumberPage) -> str:
 def _keyset_links(page: NumberPage, listing: Listing) -> str:
     """Keyset pages link to the first page and, unless this is the last, to the next one."""
     link_to = _linker()
-    links = [link_to("first", ("cursor", ""), ("per_page", page.per_page))]
+    links = [link_to("first", f"cursor=&per_page={page.per_page}")]
     if page.following is not None:
         cursor = inventory().cursors.encode(page.following, listing)
-        links.append(link_to("next", ("cursor", cursor), ("per_page", page.per_page)))
+        links.append(link_to("next", f"cursor={quote(cursor, safe='')}&per_page={page.per_page}"))
     return ", ".join(links)
 
 
-def _linker() -> Callable[..., str]:
-    """Makes links to this listing with other paging parameters, keeping the others; the URL and
-    the kept parameters are worked out once per response, not once per link."""
+def _linker() -> Callable[[str, str], str]:
+    """Makes links to this listing with other paging parameters (a query string), keeping the
+    others; the URL and the kept parameters are worked out once per response, not once per link."""
     names = {"page", "per_page", "cursor"}
     base = request.base_url
     kept = urlencode([(key, value) for key, value in request.args.items(multi=True) if key not in names])
     lead = f"<{base}?{kept}&" if kept else f"<{base}?"
 
-    def link(rel: str, *params: tuple[str, object]) -> str:
-        return f'{lead}{urlencode(params)}>; rel="{rel}"'
+    def link(rel: str, paging: str) -> str:
+        return f'{lead}{paging}>; rel="{rel}"'
 
     return link
 
