@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -419,7 +419,20 @@ TOKEN_WITH_HOLDER = (
 )
 
 
-def token_with_holder(row: Row[*tuple[Any, ...]] | None) -> tuple[AccessToken, User] | None:
+class HolderRow(NamedTuple):
+    """TOKEN_WITH_HOLDER's columns, converted, when they come from elsewhere than its own result."""
+
+    token_hash: str | None
+    user_id: int
+    expires_at: datetime
+    revoked_at: datetime | None
+    email: EmailAddress
+    password_hash: str
+    role: Role
+    active: bool
+
+
+def token_with_holder(row: Row[*tuple[Any, ...]] | HolderRow | None) -> tuple[AccessToken, User] | None:
     """The two objects built from a row of TOKEN_WITH_HOLDER's columns (detached: a change to them
     is never written), without the ORM's loading and identity map, which cost more than the query."""
     if row is None or row.token_hash is None:
