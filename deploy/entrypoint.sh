@@ -15,6 +15,15 @@ alembic upgrade head
 # makes that admin as it starts (src/bootstrap.py), exactly once however many replicas start.
 
 if [ "$#" -eq 0 ]; then
+    # SOCKET_NETWORK_ALIAS (docker-compose.prod.yml): the uwsgi socket listens on this replica's
+    # address on the network where it carries that alias, the one only nginx shares, instead of
+    # on every interface; no such address stops the start rather than listen wider.
+    if [ -n "${SOCKET_NETWORK_ALIAS:-}" ] && [ -z "${UWSGI_SOCKET:-}" ]; then
+        address=$(python -m src.infrastructure.own_address "$SOCKET_NETWORK_ALIAS" --timeout 30)
+        UWSGI_SOCKET="$address:3031"
+        export UWSGI_SOCKET
+        echo "the uwsgi socket listens on $UWSGI_SOCKET ($SOCKET_NETWORK_ALIAS)" >&2
+    fi
     set -- uwsgi --ini deploy/uwsgi.ini
 fi
 exec "$@"

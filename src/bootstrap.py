@@ -195,7 +195,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
             history=history,
         ),
         get_number=GetNumber(reader, authorize_request),
-        list_numbers=ListNumbers(reader),
+        list_numbers=ListNumbers(reader, authorize_request),
         replace_number=ReplaceNumber(uow, currencies, history),
         patch_number=PatchNumber(uow, currencies, history),
         delete_number=DeleteNumber(uow, history),

@@ -219,6 +219,18 @@ class StubNumberReader(NumberReader):
         self.asked.append((listing, per_page, offset, after))
         return self.pages.pop(0)
 
+    def page_with_holder(
+        self,
+        listing: Listing,
+        per_page: int,
+        token_hash: str,
+        *,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
+        holder = None if self._tokens is None else self._tokens.get_with_holder(token_hash)
+        return holder, self.page(listing, per_page, offset=offset, after=after)
+
     def stream(self, listing: Listing) -> Iterator[NumberRecord]:
         self.asked.append((listing, 0, 0, None))
         return iter(self.records)

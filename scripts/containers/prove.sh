@@ -176,8 +176,28 @@ production_stack() {
     served_by=$("${prod[@]}" logs --no-log-prefix nginx | grep -o '"upstream":"[0-9.]*:3031"' | sort -u | wc -l)
     echo "app replicas that answered through nginx: $served_by"
     [ "$served_by" -eq 2 ]
+    uwsgi_socket_only_on_edge
     "${prod[@]}" down --volumes --timeout 40
     rm -rf "$TLS_DIR"
+}
+
+# Only nginx's network reaches the uwsgi socket (docs/security.md): a uwsgi packet sent from a
+# worker container, on `data` with the database, to each replica (by name and by its address there)
+# finds nothing listening, while the same packet from a container on `edge` is answered by each
+# replica (so the refusal is the socket's placement, not a probe that cannot work).
+uwsgi_socket_only_on_edge() {
+    local replica edge=() data=() probe=scripts/containers/uwsgi_probe.py
+    address_on() {
+        docker inspect --format \
+            "{{(index .NetworkSettings.Networks \"number-inventory-prod_$1\").IPAddress}}:3031" "$2"
+    }
+    for replica in $("${prod[@]}" ps --quiet app); do
+        edge+=("$(address_on edge "$replica")")
+        data+=("$(address_on data "$replica")")
+    done
+    "${prod[@]}" run --rm --no-deps -T --entrypoint python worker - refused app:3031 "${data[@]}" <"$probe"
+    docker run --rm -i --network number-inventory-prod_edge --entrypoint python \
+        "number-inventory:$APP_VERSION" - answered "${edge[@]}" <"$probe"
 }
 
 development_stack() {

@@ -119,6 +119,19 @@ class NumberReader(abc.ABC):
         an estimate, whichever the store tells quickly."""
 
     @abc.abstractmethod
+    def page_with_holder(
+        self,
+        listing: Listing,
+        per_page: int,
+        token_hash: str,
+        *,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
+        """`page` and the holder of the token, read together (one round trip): the caller is
+        judged on the holder, as stored now, before anything of the page is shown."""
+
+    @abc.abstractmethod
     def stream(self, listing: Listing) -> Iterator[NumberRecord]:
         """Every number the listing keeps, in its order, read in chunks: memory stays bounded."""
 

@@ -17,6 +17,9 @@ _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_AMOUNT = re.compile(r"\d{1,6}\.\d\d")  # "3.40": what exports write and most files hold
 _COMMA_DECIMAL = re.compile(r"\d+,\d{1,2}")  # "1,50": a decimal comma, as many spreadsheets write
 _ISO_CODE = re.compile(r"[A-Z]{3}")
+# A tuple, not `str | Decimal | int`: that union is built anew at every call, about a third of
+# the time parse_amount takes for a common amount such as "3.40" (twice per imported row).
+_AMOUNT_TYPES = (str, Decimal, int)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class Money:
 
 
 def parse_amount(raw: object) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, str | Decimal | int):
+    if isinstance(raw, bool) or not isinstance(raw, _AMOUNT_TYPES):
         raise InvalidAmount('must be a decimal number, given as a string such as "3.40" or a JSON number')
     if isinstance(raw, str):
         if _PLAIN_AMOUNT.fullmatch(raw):  # in range, two decimals: the common case, nothing to check

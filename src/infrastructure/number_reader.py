@@ -30,6 +30,7 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.types import NullType
 
 from src.application.access_tokens import AccessToken
 from src.application.errors import StorageUnavailable
@@ -49,7 +50,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
-from src.infrastructure.repositories import TOKEN_WITH_HOLDER, token_with_holder
+from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
 
@@ -78,6 +79,9 @@ _ONE_WITH_HOLDER = select(*_HOLDER.c, *_NUMBER.c).select_from(
     .outerjoin(_HOLDER, true())
     .outerjoin(_NUMBER, true())
 )
+_RAW_HOLDER_COLUMNS: tuple[Any, ...] = tuple(
+    type_coerce(column, NullType()).label(column.name) for column in _HOLDER.c
+)
 _SORT_COLUMN_NAMES = {
     SortField.ID: "id",
     SortField.VALUE: "e164",
@@ -103,6 +107,10 @@ class SqlAlchemyNumberReader(NumberReader):
         self._estimates_lock = threading.Lock()
         self._statements: dict[tuple[object, ...], Select[Any]] = {}
         self._statements_lock = threading.Lock()
+        dialect = read_engine.dialect
+        self._holder_conversions = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _HOLDER.c
+        ]
 
     def one(self, number_id: int) -> NumberView | None:
         if not 0 < number_id <= MAX_ID:
@@ -123,37 +131,63 @@ class SqlAlchemyNumberReader(NumberReader):
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None
     ) -> ViewPage:
+        return self._read_page(listing, per_page, offset, after, None)[1]
+
+    def page_with_holder(
+        self,
+        listing: Listing,
+        per_page: int,
+        token_hash: str,
+        *,
+        offset: int = 0,
+        after: Position | None = None,
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
+        return self._read_page(listing, per_page, offset, after, token_hash)
+
+    def _read_page(
+        self, listing: Listing, per_page: int, offset: int, after: Position | None, token_hash: str | None
+    ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
         known = self._known_large(listing.filter)
-        statement = self._page_statement(listing, after, counted=known is None)
+        with_holder = token_hash is not None
+        statement = self._page_statement(listing, after, counted=known is None, with_holder=with_holder)
         values = number_queries.parameters(listing.filter)
         values.update(page_offset=offset, page_limit=per_page + 1)
         if after is not None:
             values.update({f"after_{index}": value for index, value in enumerate(after.after)})
+        if with_holder:
+            values["token_hash"] = token_hash
+        # Row layout: the holder's columns (with_holder only), `matching`, then the view's columns.
+        view_start = len(_HOLDER.c) + 1 if with_holder else 1
         with self._connection() as connection:
             rows = connection.execute(statement, values).all()
+            # A counted page, or one with the holder, brings a row even when the page is empty
+            # (the count's, the holder's): the page's rows are those with an id.
+            holder = self._holder_of(rows[0]) if with_holder else None
             if known is not None:
                 total = Count(known, exact=False)
+            elif rows[0].matching <= EXACT_COUNT_LIMIT:
+                total = Count(rows[0].matching)
             else:
-                found = rows[0].matching
-                rows = [row for row in rows if row.id is not None]
-                total = (
-                    Count(found)
-                    if found <= EXACT_COUNT_LIMIT
-                    else self._large_count(connection, listing.filter)
-                )
+                total = self._large_count(connection, listing.filter)
+            rows = [row for row in rows if row.id is not None]
         more = len(rows) > per_page
         rows = rows[:per_page]
         following = Position(_position(rows[-1], listing.sort)) if more else None
-        return ViewPage(tuple(self._view(row[1:]) for row in rows), total, following)
+        return holder, ViewPage(tuple(self._view(row[view_start:]) for row in rows), total, following)
 
-    def _page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+    def _page_statement(
+        self, listing: Listing, after: Position | None, counted: bool, with_holder: bool
+    ) -> Select[Any]:
         """Built once per shape of listing (which filters, which sort, keyset or not, counted or
-        not) and run with each request's values: building this statement costs more than running it."""
+        not, with the token's holder or not) and run with each request's values: building this
+        statement costs more than running it."""
         shape = number_queries.shape(listing.filter, self._postgresql)
-        key = (shape, listing.sort, after is not None, counted)
+        key = (shape, listing.sort, after is not None, counted, with_holder)
         statement = self._statements.get(key)
         if statement is None:
             statement = self._build_page_statement(listing, after, counted)
+            if with_holder:
+                statement = _with_holder(statement, listing.sort)
             with self._statements_lock:
                 if len(self._statements) >= MAX_STATEMENT_SHAPES:
                     self._statements.clear()
@@ -206,6 +240,14 @@ class SqlAlchemyNumberReader(NumberReader):
         )
         with self._connection() as connection:
             return connection.scalar(select(func.count()).select_from(matching.subquery())) or 0
+
+    def _holder_of(self, row: Row[Any]) -> tuple[AccessToken, User] | None:
+        values = row[: len(_HOLDER.c)]
+        converted: list[Any] = [
+            value if convert is None else convert(value)
+            for convert, value in zip(self._holder_conversions, values, strict=True)
+        ]
+        return token_with_holder(HolderRow(*converted))
 
     def _view(self, row: Sequence[Any]) -> NumberView:
         number_id, version, e164, monthly_price, setup_price, currency = row
@@ -265,6 +307,24 @@ class SqlAlchemyNumberReader(NumberReader):
             if is_unavailable(error):
                 raise StorageUnavailable("the database cannot be reached") from error
             raise
+
+
+def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
+    """The token's holder beside every row of the page; with no page row, or no holder, a row
+    still comes back, its missing half all NULL (as for one number). The holder's columns come
+    untyped: their conversions (email, role, times) would otherwise run on each of the page's
+    rows; `_holder_of` converts the first row's only."""
+    page = statement.subquery("page")
+    return (
+        select(*_RAW_HOLDER_COLUMNS, *page.c)
+        .select_from(
+            select(literal(1).label("anchor"))
+            .subquery("anchor")
+            .outerjoin(_HOLDER, true())
+            .outerjoin(page, true())
+        )
+        .order_by(*_order_on(page, sort))
+    )
 
 
 def _order_on(page: Any, sort: Sort) -> list[Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from src.infrastructure.types import (
@@ -169,10 +170,19 @@ changes = Table(
     Column("bulk_change_id", BigInteger, nullable=True),
     Column("count", Integer, nullable=True),
     Column("import_id", BigInteger, nullable=True),  # on a delete: the import that created the number
-    # A thing's history, newest first; the log filtered by number (E.164) or action; by age.
+    # A thing's history, newest first; the log filtered by number (E.164), action, actor or bulk
+    # change, newest first; by age.
     Index("ix_changes_subject_id_id", "subject_id", "id"),
     Index("ix_changes_subject_id", "subject", "id"),
     Index("ix_changes_action_id", "action", "id"),
+    Index("ix_changes_actor_email_id", "actor_email", "id"),
+    Index(
+        "ix_changes_bulk_change_id_id",
+        "bulk_change_id",
+        "id",
+        postgresql_where=text("bulk_change_id IS NOT NULL"),
+        sqlite_where=text("bulk_change_id IS NOT NULL"),
+    ),
     Index("ix_changes_at", "at"),
 )
 

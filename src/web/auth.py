@@ -6,7 +6,7 @@ document says exactly what is enforced); an endpoint that declares nothing is ad
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Response, current_app, g, has_request_context, request
 
 from src.application.changes import SYSTEM, Actor
 from src.application.errors import Forbidden
@@ -16,26 +16,25 @@ from src.web.inventory import inventory
 from src.web.openapi import Operation
 
 
-def register_authorization(app: Flask) -> None:
-    @app.before_request
-    def _authorize() -> None:
-        if request.method == "OPTIONS" or request.endpoint is None:
-            return  # preflights, and 404/405 answers, need no identity
-        permission = required_permission(request.endpoint)
-        if permission is None:
-            return
-        operation = _operation(request.endpoint)
-        if operation is not None and operation.authorized_by_view:
-            g.pending_permission = permission
-            return
-        g.principal = inventory().authorize_request(bearer_token(), permission)
+def authorize_caller() -> None:
+    """Before the view: the caller's token judged against the permission the endpoint declares,
+    or, for a view that authorizes along with its read, that permission left for it to take."""
+    if request.method == "OPTIONS" or request.endpoint is None:
+        return  # preflights, and 404/405 answers, need no identity
+    permission = required_permission(request.endpoint)
+    if permission is None:
+        return
+    operation = _operation(request.endpoint)
+    if operation is not None and operation.authorized_by_view:
+        g.pending_permission = permission
+        return
+    authorize(bearer_token(), permission)
 
-    @app.after_request
-    def _refuse_unauthorized_answers(response: Response) -> Response:
-        # Fails closed: a view that was to authorize and did not never answers with content.
-        if g.get("pending_permission") is not None and response.status_code < 400:
-            raise RuntimeError(f"{request.endpoint} answered without authorizing its caller")
-        return response
+
+def refuse_unauthorized_answers(response: Response) -> None:
+    """Fails closed: a view that was to authorize and did not never answers with content."""
+    if g.get("pending_permission") is not None and response.status_code < 400:
+        raise RuntimeError(f"{request.endpoint} answered without authorizing its caller")
 
 
 def required_permission(endpoint: str) -> Permission | None:
@@ -55,6 +54,13 @@ def pending_authorization() -> tuple[str | None, Permission]:
     operation needs. Taken once; the answer is refused unless the view took it."""
     permission: Permission = g.pop("pending_permission")
     return bearer_token(), permission
+
+
+def authorize(token: str | None, permission: Permission) -> UserResult:
+    """Judge the caller now, on a read of its own; the caller becomes this request's principal."""
+    caller = inventory().authorize_request(token, permission)
+    g.principal = caller
+    return caller
 
 
 def bearer_token() -> str | None:

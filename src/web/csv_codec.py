@@ -144,16 +144,23 @@ def bounded_lines(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> It
         yield pending
 
 
-def checked_head(stream: IO[bytes], max_line_bytes: int = MAX_LINE_BYTES) -> bytes:
-    """The start of a file about to be stored for later: refused at once (ImportLineRefused) when
-    its first line alone is past the bound, as the import would refuse it anyway. Read it before
-    the rest, which follows on from it."""
-    head = b""
-    while len(head) < max_line_bytes + 2 and (more := stream.read(max_line_bytes + 2 - len(head))):
-        head += more
-    if len(head) == max_line_bytes + 2 and b"\n" not in head and b"\r" not in head:
-        raise _too_long(1, max_line_bytes)
-    return head
+def line_checked_chunks(
+    stream: IO[bytes], size: int = UPLOAD_CHUNK_BYTES, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[bytes]:
+    """The file in chunks of about `size` bytes, for storing it for later, its lines checked on the
+    way exactly as the import reads them (bounded_lines): a line past the bound refuses the file
+    (ImportLineRefused) while it is being stored, so no file the import would refuse is ever kept,
+    and memory holds a buffer and a chunk, whatever the file."""
+    batch: list[bytes] = []
+    batched = 0
+    for line in bounded_lines(stream, max_line_bytes):
+        batch.append(line)
+        batched += len(line)
+        if batched >= size:
+            yield b"".join(batch)
+            batch, batched = [], 0
+    if batch:
+        yield b"".join(batch)
 
 
 def utf8_lines(lines: Iterable[bytes]) -> Iterator[str]:
@@ -219,9 +226,3 @@ class ChunkStream(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
-
-
-def chunked(read: Callable[[int], bytes], size: int = UPLOAD_CHUNK_BYTES) -> Iterator[bytes]:
-    """The chunks of a stream, `size` bytes each (the last one shorter)."""
-    while chunk := read(size):
-        yield chunk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from flask import Flask, Response, request
+from flask import Response, request
 
 API_PREFIX = "/api/"
 DOCS_PREFIX = "/docs"
@@ -42,11 +42,13 @@ def origin_matcher(cors_origins: Collection[str]) -> Callable[[str | None], bool
     return allowed
 
 
-def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
+def http_policies(
+    cors_origins: Collection[str],
+) -> tuple[Callable[[], Response | None], Callable[[Response], None]]:
+    """The preflight answer (before a request) and the headers of every response (after it)."""
     allowed = origin_matcher(cors_origins)
 
-    @app.before_request
-    def _answer_preflight() -> Response | None:
+    def answer_preflight() -> Response | None:
         origin = request.headers.get("Origin")
         if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
             return None
@@ -59,8 +61,7 @@ def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
         response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
         return response
 
-    @app.after_request
-    def _add_headers(response: Response) -> Response:
+    def add_headers(response: Response) -> None:
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
@@ -78,4 +79,5 @@ def register_http_policies(app: Flask, cors_origins: Collection[str]) -> None:
             # One Vary header listing both (Accept, Origin): a second header line would be read
             # as the only one by clients that take the last value (Postman's headers.get does).
             response.vary.add("Origin")
-        return response
+
+    return answer_preflight, add_headers

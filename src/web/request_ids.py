@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Response, g, has_request_context, request
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -20,13 +20,10 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def register_request_ids(app: Flask) -> None:
-    @app.before_request
-    def _assign() -> None:
-        given = request.headers.get(HEADER, "")
-        g.request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
+def assign_request_id() -> None:
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if _SANE.fullmatch(given) else uuid.uuid4().hex
 
-    @app.after_request
-    def _echo(response: Response) -> Response:
-        response.headers[HEADER] = g.get("request_id", "")
-        return response
+
+def echo_request_id(response: Response) -> None:
+    response.headers[HEADER] = g.get("request_id", "")

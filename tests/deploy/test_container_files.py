@@ -79,6 +79,12 @@ def test_only_nginx_shares_a_network_with_the_app_servers_uwsgi_socket() -> None
     networks = {name: set(service["networks"]) for name, service in prod.items()}
     assert networks == {"nginx": {"edge"}, "app": {"edge", "data"}, "worker": {"data"}, "db": {"data"}}
     assert prod["app"]["environment"]["ALLOWED_HOSTS"]
+    # The app is on `data` too, so its socket listens on its `edge` address alone: the one its
+    # alias there resolves to (deploy/entrypoint.sh; make test-containers sends packets from both).
+    alias = prod["app"]["environment"]["SOCKET_NETWORK_ALIAS"]
+    assert alias in prod["app"]["networks"]["edge"]["aliases"]
+    assert alias not in (prod["app"]["networks"]["data"] or {}).get("aliases", [])
+    assert "UWSGI_SOCKET" not in prod["app"]["environment"]
 
 
 def test_development_reloads_but_runs_no_debugger_console() -> None:

@@ -10,6 +10,7 @@ the package whose conftest imports it, so every suite gets its own stack.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ __all__ = [  # the fixtures a suite's conftest imports with *
     "admin_token",
     "app_servers",
     "empty_inventory",
+    "job_worker",
     "nginx",
+    "stack_processes",
     "supervisor_token",
     "workdir",
 ]
@@ -59,21 +62,39 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("stack")
 
 
+@dataclass(frozen=True)
+class StackProcesses:
+    app_servers: list[AppServer]
+    job_worker: AppServer
+
+
 @pytest.fixture(scope="package")
-def app_servers(workdir: Path, stack_database_url: str) -> Iterator[list[AppServer]]:
-    """With a job worker beside them, started by the same entrypoint (`make worker`'s command),
-    as the production compose file's `worker` service is, for the imports that run as jobs."""
+def stack_processes(workdir: Path, stack_database_url: str) -> Iterator[StackProcesses]:
+    """The app servers with a job worker beside them, started by the same entrypoint (`make
+    worker`'s command), as the production compose file's `worker` service is, for the imports
+    that run as jobs."""
     servers = start_app_servers(workdir, stack_database_url, ["uwsgi-a", "uwsgi-b"])
     heartbeat = ("--heartbeat-file", str(workdir / "worker.alive"))
     worker = AppServer("worker", workdir, stack_database_url, {}, command=(*WORKER_COMMAND, *heartbeat))
     try:
         worker.start()
         worker.wait_for_log("Starting worker", timeout=30)
-        yield servers
+        yield StackProcesses(servers, worker)
     finally:
         worker.stop()
         for server in servers:
             server.stop()
+
+
+@pytest.fixture(scope="package")
+def app_servers(stack_processes: StackProcesses) -> list[AppServer]:
+    return stack_processes.app_servers
+
+
+@pytest.fixture(scope="package")
+def job_worker(stack_processes: StackProcesses) -> AppServer:
+    """The process that runs the import jobs (its PID is the worker's own: the entrypoint execs it)."""
+    return stack_processes.job_worker
 
 
 @pytest.fixture(scope="package")

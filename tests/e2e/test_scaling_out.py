@@ -75,7 +75,10 @@ def test_writes_through_both_instances_are_all_read_back_by_each(
         assert listing.headers["X-Total-Count"] == str(WRITES)
         assert {(item["id"], item["value"], item["setupPrice"]) for item in listing.body} == created
 
-    served = [set(re.findall(r"request_id=(e2e-write-\d+)\b", server.log())) for server in app_servers]
+    served = [
+        set(re.findall(r"number_inventory.access \[(e2e-write-\d+)\] POST", server.log()))
+        for server in app_servers
+    ]
     assert all(served), f"nginx sent every write to one instance: {[len(ids) for ids in served]}"
     assert set.union(*served) == {f"e2e-write-{line}" for line in range(WRITES)}
     assert not set.intersection(*served)  # nginx never sent a POST twice

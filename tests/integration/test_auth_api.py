@@ -123,6 +123,58 @@ def test_one_number_is_read_with_its_callers_token_and_refused_once_it_is_revoke
         assert refused.mimetype == "application/problem+json"
 
 
+def test_a_page_is_read_with_its_callers_token_and_refused_once_it_is_revoked(
+    client: FlaskClient, admin_client: FlaskClient, anonymous_client: FlaskClient
+) -> None:
+    number = stored_number(client)
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    headers = {
+        "Authorization": f"Bearer {log_in(anonymous_client, 'ana@example.com', TEST_PASSWORD).json['token']}"
+    }
+    pages = (NUMBERS, f"{NUMBERS}?page=9", f"{NUMBERS}?cursor=", f"{NUMBERS}?currency=U$&sort=-monthyPrice")
+    assert anonymous_client.get(NUMBERS, headers=headers).json == [number]
+    assert anonymous_client.get(f"{NUMBERS}?page=9", headers=headers).json == []
+    assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
+    for path in pages:  # a page with numbers or without: nothing is told
+        refused = anonymous_client.get(path, headers=headers)
+        assert refused.status_code == 401
+        assert refused.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("token", [None, "not-a-real-token"])
+@pytest.mark.parametrize(
+    "query",
+    ["per_page=0", "country=XX", "sort=price", "cursor=forged.cursor", "cursor=&page=2", "colour=red"],
+)
+def test_a_caller_without_a_usable_token_hears_401_before_anything_of_the_parameters(
+    anonymous_client: FlaskClient, token: str | None, query: str
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    refused = anonymous_client.get(f"{NUMBERS}?{query}", headers=headers)
+    assert refused.status_code == 401
+    assert refused.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("per_page=0", 422), ("country=XX", 422), ("cursor=forged.cursor", 400)]
+)
+def test_an_authorized_caller_hears_what_is_wrong_with_the_parameters(
+    viewer_client: FlaskClient, query: str, status: int
+) -> None:
+    refused = viewer_client.get(f"{NUMBERS}?{query}")
+    assert refused.status_code == status
+    assert refused.mimetype == "application/problem+json"
+
+
+def test_a_viewer_lists_numbers_but_may_not_export_them(viewer_client: FlaskClient) -> None:
+    assert viewer_client.get(NUMBERS).status_code == 200
+    refused = viewer_client.get(NUMBERS, headers={"Accept": "text/csv"})
+    assert refused.status_code == 403
+    assert refused.mimetype == "application/problem+json"
+
+
 def test_the_sixth_bad_password_in_a_row_is_429(
     admin_client: FlaskClient, anonymous_client: FlaskClient
 ) -> None:

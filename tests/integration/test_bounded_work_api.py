@@ -11,9 +11,10 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from werkzeug.test import TestResponse
 
-from src.bootstrap import create_app
+from src.bootstrap import create_app, engine_of
 from src.infrastructure.settings import Settings
 from src.web.csv_codec import MAX_FIELDS_PER_ROW, MAX_LINE_BYTES, ChunkStream
 from src.web.inventory import inventory
@@ -78,9 +79,9 @@ def test_a_32_mib_header_of_commas_is_refused_with_memory_flat(importing_app: Fl
     assert peak < 8 * MiB, f"the request held {peak / MiB:.1f} MiB"
 
 
-def test_a_32_mib_row_of_commas_is_refused_naming_its_line(settings: Settings) -> None:
-    app = create_app(replace(settings, import_job_threshold_bytes=0))
-    client = client_as(app, "supervisor")
+def test_a_32_mib_row_of_commas_is_refused_naming_its_line(importing_app: Flask) -> None:
+    """As a job too: the lines are checked while the file is stored, so none is kept for later."""
+    client = client_as(importing_app, "supervisor")
     size = len(HEADER) + 32 * MiB
 
     response, peak = peak_memory_of(
@@ -90,9 +91,9 @@ def test_a_32_mib_row_of_commas_is_refused_naming_its_line(settings: Settings) -
     body = assert_problem(response, 422)
     assert [(error["field"], error["line"]) for error in body["errors"]] == [("file", 2)]
     assert peak < 8 * MiB, f"the request held {peak / MiB:.1f} MiB"
-    assert stored_count(app) == 0
-    with app.app_context():
-        inventory().dispose()
+    assert stored_count(importing_app) == 0
+    with importing_app.app_context(), engine_of(importing_app).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM import_job_chunks")).scalar_one() == 0
 
 
 def test_a_row_of_too_many_fields_is_refused_naming_its_line(client: FlaskClient) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from src.application.errors import ImportLineRefused
 from src.web import csv_codec
-from src.web.csv_codec import bounded_lines, utf8_lines
+from src.web.csv_codec import bounded_lines, line_checked_chunks, utf8_lines
 
 
 @pytest.mark.parametrize("buffer_bytes", [1, 2, 3, 7, 1024])
@@ -59,3 +59,19 @@ def test_text_lines_drop_a_leading_bom_and_refuse_what_is_not_utf8() -> None:
     assert list(utf8_lines([b"\xef\xbb\xbfa\n", b"\xc3\xa9\n"])) == ["a\n", "é\n"]
     with pytest.raises(UnicodeDecodeError):
         list(utf8_lines([b"a\n", b"\xff\n"]))
+
+
+def test_a_file_stored_for_later_is_chunked_unchanged_and_its_lines_checked_on_the_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(csv_codec, "READ_BUFFER_BYTES", 4)
+    data = b"a,b\r\nc,d\re,f\n" * 5
+    chunks = list(line_checked_chunks(io.BytesIO(data), size=10, max_line_bytes=8))
+    assert b"".join(chunks) == data
+    assert all(len(chunk) < 10 + 8 for chunk in chunks)
+
+    stored: list[bytes] = []
+    with pytest.raises(ImportLineRefused) as refused:
+        stored.extend(line_checked_chunks(io.BytesIO(b"a,b\n" + b"," * 100), 10, 8))
+    assert refused.value.line == 2
+    assert len(b"".join(stored)) < 100

@@ -1,16 +1,21 @@
 """Listings parsed from the client's text, and ListNumbers against a stub reader (what filters and sorts
 mean on a real table is tested against both databases in tests/integration/test_number_table_api.py)."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from src.application.access_tokens import AccessToken, hash_secret
+from src.application.authorize_request import AuthorizeRequest
+from src.application.errors import Forbidden, Unauthenticated
 from src.application.list_numbers import EXACT_COUNT_LIMIT, ListNumbers, ListNumbersQuery
 from src.application.number_listing import Count, Listing, NumberFilter, Position, Sort, SortField, SortKey
 from src.application.results import NumberView, ViewPage
 from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import CurrencyCatalog
-from tests.fakes import FakeNumberRepository, StubNumberReader
+from src.domain.users import EmailAddress, Permission, Role, User
+from tests.fakes import FakeNumberRepository, FakeTokenRepository, FakeUserRepository, StubNumberReader
 
 CURRENCIES = CurrencyCatalog({"U$": "USD", "R$": "BRL"})
 
@@ -52,6 +57,15 @@ def reader_answering(*pages: ViewPage) -> StubNumberReader:
     return reader
 
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def list_numbers(reader: StubNumberReader, tokens: FakeTokenRepository | None = None) -> ListNumbers:
+    return ListNumbers(
+        reader, AuthorizeRequest(tokens or FakeTokenRepository(FakeUserRepository()), lambda: NOW)
+    )
+
+
 def views(*ids: int) -> tuple[NumberView, ...]:
     return tuple(NumberView(n, 1, f"+1 201 555 {n:04d}", "1.00", "2.00", "U$") for n in ids)
 
@@ -59,7 +73,7 @@ def views(*ids: int) -> tuple[NumberView, ...]:
 def test_a_numbered_page_asks_the_reader_from_its_offset() -> None:
     listing = Listing(NumberFilter(country="BR"), Sort.parse("-monthyPrice"))
     reader = reader_answering(ViewPage(views(5, 6), Count(6), Position((Decimal("1.00"), 6))))
-    page = ListNumbers(reader)(ListNumbersQuery(page=3, per_page=2, listing=listing))
+    page = list_numbers(reader)(ListNumbersQuery(page=3, per_page=2, listing=listing))
     assert reader.asked == [(listing, 2, 4, None)]
     assert [item.id for item in page.items] == [5, 6]
     assert (page.total, page.total_is_exact, page.last_page) == (6, True, 3)
@@ -71,9 +85,9 @@ def test_a_keyset_page_starts_after_its_position_and_tells_where_the_next_starts
     reader = reader_answering(
         ViewPage(views(5, 4), Count(5), Position((4,))), ViewPage(views(3, 2, 1), Count(5), None)
     )
-    first = ListNumbers(reader)(ListNumbersQuery(per_page=2, listing=listing, keyset=True))
+    first = list_numbers(reader)(ListNumbersQuery(per_page=2, listing=listing, keyset=True))
     assert first.following == Position((4,))
-    second = ListNumbers(reader)(
+    second = list_numbers(reader)(
         ListNumbersQuery(per_page=3, listing=listing, keyset=True, after=first.following)
     )
     assert reader.asked == [(listing, 2, 0, None), (listing, 3, 0, Position((4,)))]
@@ -84,13 +98,13 @@ def test_a_keyset_page_starts_after_its_position_and_tells_where_the_next_starts
 def test_an_estimated_total_is_passed_on_and_flagged() -> None:
     estimate = Count(EXACT_COUNT_LIMIT * 40, exact=False)
     reader = reader_answering(ViewPage(views(*range(981, 1001)), estimate, None))
-    page = ListNumbers(reader)(ListNumbersQuery(page=50, per_page=20))
+    page = list_numbers(reader)(ListNumbersQuery(page=50, per_page=20))
     assert (page.total, page.total_is_exact) == (EXACT_COUNT_LIMIT * 40, False)
     assert len(page.items) == 20
 
 
 def test_an_empty_listing_has_one_empty_page() -> None:
-    page = ListNumbers(reader_answering(ViewPage((), Count(0), None)))(ListNumbersQuery())
+    page = list_numbers(reader_answering(ViewPage((), Count(0), None)))(ListNumbersQuery())
     assert (page.items, page.total, page.last_page) == ((), 0, 1)
 
 
@@ -151,7 +165,7 @@ def test_a_position_without_keyset_paging_is_refused_saying_so() -> None:
 
 def test_a_keyset_page_reads_from_its_position_whatever_page_number_it_carries() -> None:
     reader = reader_answering(ViewPage(views(3), Count(3), None))
-    page = ListNumbers(reader)(ListNumbersQuery(page=3, per_page=2, keyset=True))
+    page = list_numbers(reader)(ListNumbersQuery(page=3, per_page=2, keyset=True))
     assert reader.asked == [(Listing(), 2, 0, None)]
     assert (page.page, page.per_page) == (3, 2)
 
@@ -162,3 +176,37 @@ def test_a_keyset_page_reads_from_its_position_whatever_page_number_it_carries()
 def test_a_sort_that_does_not_end_with_id_cannot_be_made(keys: tuple[SortKey, ...]) -> None:
     with pytest.raises(ValueError, match=r"^a sort ends with id$"):
         Sort(keys)
+
+
+def reader_with_a_viewers_token(*pages: ViewPage) -> tuple[StubNumberReader, FakeTokenRepository, str]:
+    users = FakeUserRepository()
+    viewer = User(EmailAddress.parse("viewer@example.com"), "hash", Role.VIEWER)
+    users.add(viewer)
+    assert viewer.id is not None
+    tokens = FakeTokenRepository(users)
+    tokens.add(AccessToken(hash_secret("viewers-secret"), viewer.id, NOW + timedelta(days=1)))
+    reader = StubNumberReader(FakeNumberRepository(), CURRENCIES, tokens)
+    reader.pages.extend(pages)
+    return reader, tokens, "viewers-secret"
+
+
+def test_a_caller_gets_the_page_read_along_with_their_token_when_it_allows() -> None:
+    reader, tokens, secret = reader_with_a_viewers_token(ViewPage(views(1, 2), Count(2), None))
+    page = list_numbers(reader, tokens).for_caller(
+        secret, Permission.READ_NUMBERS, ListNumbersQuery(per_page=2)
+    )
+    assert [item.id for item in page.items] == [1, 2]
+    assert reader.asked == [(Listing(), 2, 0, None)]
+
+
+@pytest.mark.parametrize("secret", [None, "", "made-up"])
+def test_a_caller_without_a_usable_token_is_shown_nothing_of_the_page(secret: str | None) -> None:
+    reader, tokens, _ = reader_with_a_viewers_token(ViewPage(views(1), Count(1), None))
+    with pytest.raises(Unauthenticated):
+        list_numbers(reader, tokens).for_caller(secret, Permission.READ_NUMBERS, ListNumbersQuery())
+
+
+def test_a_caller_whose_role_may_not_is_forbidden_the_page() -> None:
+    reader, tokens, secret = reader_with_a_viewers_token(ViewPage(views(1), Count(1), None))
+    with pytest.raises(Forbidden):
+        list_numbers(reader, tokens).for_caller(secret, Permission.WRITE_NUMBERS, ListNumbersQuery())

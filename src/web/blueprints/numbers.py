@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
@@ -21,10 +20,10 @@ from src.application.results import NumberPage, NumberResult, NumberView
 from src.domain.errors import DomainError
 from src.domain.money import Currency
 from src.domain.users import Permission
-from src.web.auth import pending_authorization, principal, require
+from src.web.auth import authorize, pending_authorization, principal, require
 from src.web.conditional_requests import etag_of, idempotency_key, if_match_versions, not_modified_since_seen
-from src.web.csv_codec import checked_head, chunked, read_number_rows, write_number_rows
-from src.web.inventory import inventory
+from src.web.csv_codec import line_checked_chunks, read_number_rows, write_number_rows
+from src.web.inventory import Inventory, inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
 from src.web.responses import empty_response, json_response
@@ -84,6 +83,7 @@ IMPORT_BODY: dict[str, dict[str, Any]] = {
         problems=(400, 403, 422),  # 403: the CSV export needs write-numbers; a viewer's JSON list does not
         query=ListParams,
         permission=Permission.READ_NUMBERS,
+        authorized_by_view=True,  # one round trip: the token's holder and the page together
         description="Filters combine (AND). `page` pages are numbered; for deep pages use keyset "
         "paging: send `cursor=` (empty) and follow the `next` Link, whose cost does not grow with depth. "
         "`X-Total-Count` is exact up to 1000 matches; past that PostgreSQL gives its planner's "
@@ -94,28 +94,39 @@ IMPORT_BODY: dict[str, dict[str, Any]] = {
     )
 )
 def list_numbers() -> Response:
+    token, permission = pending_authorization()
     served = inventory()
-    params = ListParams.model_validate(
-        request.args.to_dict(), context={"max_page_size": served.settings.max_page_size}
-    )
-    listing = Listing(NumberFilter.parse(params.filters(), served.currencies), Sort.parse(params.sort))
+    try:
+        listing, query = _list_request(served)
+    except Exception:
+        # Refused parameters are told only to a caller the token lets in (401/403 come first);
+        # the valid request below is authorized along with its read instead.
+        authorize(token, permission)
+        raise
     if _wants_csv():
+        authorize(token, permission)
         return _csv_export(listing)
-    per_page = params.per_page or served.settings.page_size
-    if params.cursor is None:
-        query = ListNumbersQuery(params.page, per_page, listing)
-    else:
-        if "page" in request.args:
-            raise DomainError("cannot be combined with page: page by number or by cursor", "cursor")
-        after = served.cursors.decode(params.cursor, listing) if params.cursor else None
-        query = ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
-    page = served.list_numbers(query)
+    page = served.list_numbers.for_caller(token, permission, query)
     body = numbers_json(page.items)
-    links = _page_links(page) if params.cursor is None else _keyset_links(page, listing)
+    links = _page_links(page) if not query.keyset else _keyset_links(page, listing)
     headers = {"X-Total-Count": str(page.total), "Link": links, "Vary": "Accept"}
     if not page.total_is_exact:
         headers["X-Total-Count-Estimated"] = "true"
     return Response(body, mimetype="application/json", headers=headers)
+
+
+def _list_request(served: Inventory) -> tuple[Listing, ListNumbersQuery]:
+    params = ListParams.model_validate(
+        request.args.to_dict(), context={"max_page_size": served.settings.max_page_size}
+    )
+    listing = Listing(NumberFilter.parse(params.filters(), served.currencies), Sort.parse(params.sort))
+    per_page = params.per_page or served.settings.page_size
+    if params.cursor is None:
+        return listing, ListNumbersQuery(params.page, per_page, listing)
+    if "page" in request.args:
+        raise DomainError("cannot be combined with page: page by number or by cursor", "cursor")
+    after = served.cursors.decode(params.cursor, listing) if params.cursor else None
+    return listing, ListNumbersQuery(per_page=per_page, listing=listing, keyset=True, after=after)
 
 
 @bp.post("/imports")
@@ -159,8 +170,7 @@ def import_numbers() -> Response:
     file = _uploaded_file()
     mode = ImportMode(params.mode)
     if served.start_import_job is not None and _runs_as_job(served.settings.import_job_threshold_bytes):
-        head = checked_head(file)
-        job = served.start_import_job(itertools.chain([head], chunked(file.read)), mode, principal().id)
+        job = served.start_import_job(line_checked_chunks(file), mode, principal().id)
         response = json_response(ImportJobOut.of(job), status=202)
         response.headers["Location"] = url_for("numbers.get_import_job", job_id=job.id, _external=True)
         return response
@@ -332,9 +342,10 @@ def _require_matching_id(body_id: int | None, number_id: int) -> None:
 def _page_links(page: NumberPage) -> str:
     """RFC 8288 links to the first, previous, next and last pages, keeping the other parameters."""
     link_to = _linker()
+    per_page = page.per_page
 
     def link(number: int, rel: str) -> str:
-        return link_to(rel, ("page", number), ("per_page", page.per_page))
+        return link_to(rel, f"page={number}&per_page={per_page}")  # numbers: nothing to escape
 
     links = [link(1, "first")]
     if page.page > 1:
@@ -348,23 +359,23 @@ def _page_links(page: NumberPage) -> str:
 def _keyset_links(page: NumberPage, listing: Listing) -> str:
     """Keyset pages link to the first page and, unless this is the last, to the next one."""
     link_to = _linker()
-    links = [link_to("first", ("cursor", ""), ("per_page", page.per_page))]
+    links = [link_to("first", f"cursor=&per_page={page.per_page}")]
     if page.following is not None:
         cursor = inventory().cursors.encode(page.following, listing)
-        links.append(link_to("next", ("cursor", cursor), ("per_page", page.per_page)))
+        links.append(link_to("next", f"cursor={quote(cursor, safe='')}&per_page={page.per_page}"))
     return ", ".join(links)
 
 
-def _linker() -> Callable[..., str]:
-    """Makes links to this listing with other paging parameters, keeping the others; the URL and
-    the kept parameters are worked out once per response, not once per link."""
+def _linker() -> Callable[[str, str], str]:
+    """Makes links to this listing with other paging parameters (a query string), keeping the
+    others; the URL and the kept parameters are worked out once per response, not once per link."""
     names = {"page", "per_page", "cursor"}
     base = request.base_url
     kept = urlencode([(key, value) for key, value in request.args.items(multi=True) if key not in names])
     lead = f"<{base}?{kept}&" if kept else f"<{base}?"
 
-    def link(rel: str, *params: tuple[str, object]) -> str:
-        return f'{lead}{urlencode(params)}>; rel="{rel}"'
+    def link(rel: str, paging: str) -> str:
+        return f'{lead}{paging}>; rel="{rel}"'
 
     return link
 
