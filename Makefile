@@ -110,7 +110,7 @@ coverage-report: ## Combine the coverage data of the last `make test-here` and h
 # last score and explains every surviving mutant.
 mutation: venv ## Mutation testing of src/domain and src/application against the unit tests (mutmut)
 	rm -rf mutants
-	nice -n 10 $(BIN)/python scripts/mutation.py run --max-children 2
+	nice -n 19 $(BIN)/python scripts/mutation.py run --max-children 2
 	$(BIN)/python scripts/mutation.py results
 	$(BIN)/python scripts/mutation.py export-cicd-stats
 	$(BIN)/python scripts/mutation.py score

@@ -18,7 +18,7 @@ from src.application.number_listing import Listing, NumberFilter
 from src.application.ports import BulkValues, NumberReader, UnitOfWorkFactory
 from src.application.results import NumberView
 from src.domain.errors import DomainError
-from src.domain.money import CurrencyCatalog, Money
+from src.domain.money import CurrencyCatalog
 
 PREVIEW_SIZE = 20
 SETTABLE = ("monthly_price", "setup_price", "currency")
@@ -101,11 +101,8 @@ class BulkChange:
             raise DomainError(f"only prices and the currency can be set at once, not {unknown}", "set")
         if not changes:
             raise DomainError("is empty: name the fields to change", "set")
+        # The same rules as a single write: parse_fields checks each amount as Money does.
         parsed = parse_fields(changes, self._currencies)
-        # The same rules as a single write: each amount is Money in some known currency.
-        for amount in (parsed.monthly_amount, parsed.setup_amount):
-            if amount is not None and parsed.currency is not None:
-                Money(amount, parsed.currency)
         return BulkValues(parsed.monthly_amount, parsed.setup_amount, parsed.currency)
 
     def _preview(self, number_filter: NumberFilter) -> BulkChangeResult:

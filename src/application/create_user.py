@@ -70,6 +70,6 @@ def parse_new_user(command: NewUser, password_check: PasswordCheck) -> tuple[Ema
 def new_password(raw: object, password_check: PasswordCheck, hints: Sequence[str]) -> str:
     """A password someone chooses: long enough, not blank, and not among those tried first."""
     password = check_password_strength(raw)
-    if password_check.is_guessable(password, hints):
-        raise WeakPassword("is too common or too easy to guess: choose another", "password")
+    if password_check.is_guessable(password, hints):  # each caller names the field (FieldErrors)
+        raise WeakPassword("is too common or too easy to guess: choose another")
     return password

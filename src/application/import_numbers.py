@@ -15,7 +15,7 @@ from src.application.changes import Action, Actor, Change, History, utc_now
 from src.application.errors import ApplicationError
 from src.application.number_fields import NumberData
 from src.application.ports import NewNumber, UnitOfWork, UnitOfWorkFactory
-from src.domain.errors import DomainError, InvalidFields
+from src.domain.errors import InvalidFields
 from src.domain.money import CurrencyCatalog
 
 
@@ -185,10 +185,8 @@ class ImportNumbers:
             return None
         try:
             return row.data.parse(self._currencies)
-        except InvalidFields as invalid:
+        except InvalidFields as invalid:  # NumberData.parse reports every domain error this way
             tally.reject(row.line, [(error.field or "row", error.message) for error in invalid.errors])
-        except DomainError as error:
-            tally.reject(row.line, [(error.field or "row", error.message)])
         return None
 
 

@@ -84,11 +84,9 @@ def _checked_amount(amount: Decimal) -> Decimal:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise InvalidAmount("must have at most 2 decimal places")
-    # Only now is quantizing safe: it adds trailing zeros and never rounds. abs() turns -0 into 0.
-    try:
-        return abs(amount).quantize(CENT)
-    except InvalidOperation as error:  # unreachable for amounts in range; kept as a domain error
-        raise InvalidAmount("is not a representable amount") from error
+    # Only now is quantizing safe: it adds trailing zeros and never rounds (an amount within
+    # MAX_AMOUNT has far fewer digits than the context's precision). abs() turns -0 into 0.
+    return abs(amount).quantize(CENT)
 
 
 class CurrencyCatalog:

@@ -269,3 +269,36 @@ def test_a_password_change_is_recorded_without_the_password(uow: FakeUnitOfWork)
         {},
         ANA,
     )
+
+
+def test_a_bulk_change_records_the_filter_given_and_each_value_it_set(uow: FakeUnitOfWork) -> None:
+    stock(uow, brazilian=2, others=1)
+    changes = {"monthly_price": "0.5", "setup_price": "2", "currency": "R$"}
+    bulk(uow)(BulkChangeCommand({"country": "BR", "q": "", "prefix": None}, changes, expected_count=2))
+    bulk(uow)(BulkChangeCommand({"q": ""}, {"setup_price": "3"}, expected_count=3, everything=True))
+    first, everything = reversed(history(uow, action=Action.BULK_CHANGE))
+    assert first.subject == '{"country":"BR"}'
+    assert first.fields == {
+        "monthyPrice": FieldChange(None, "0.50"),
+        "setupPrice": FieldChange(None, "2.00"),
+        "currency": FieldChange(None, "BRL"),
+    }
+    assert (everything.subject, everything.fields) == ("all", {"setupPrice": FieldChange(None, "3.00")})
+
+
+def test_a_bulk_change_of_two_filters_records_them_in_a_stable_order(uow: FakeUnitOfWork) -> None:
+    stock(uow, brazilian=1, others=0)
+    uow.numbers.kept_by[NumberFilter.parse({"prefix": "55", "country": "BR"}, CURRENCIES)] = [
+        number.id or 0 for number in uow.numbers.all()
+    ]
+    bulk(uow)(BulkChangeCommand({"prefix": "55", "country": "BR"}, {"setup_price": "3"}, expected_count=1))
+    (summary,) = history(uow, action=Action.BULK_CHANGE)
+    assert summary.subject == '{"country":"BR","prefix":"55"}'
+
+
+def test_a_dry_run_says_it_was_one(uow: FakeUnitOfWork) -> None:
+    stock(uow, brazilian=1, others=0)
+    reader = StubNumberReader(uow.numbers, CURRENCIES)
+    reader.pages.append(ViewPage((), Count(1), following=None))
+    result = bulk(uow, reader)(BulkChangeCommand({"country": "BR"}, {"setup_price": "1"}, dry_run=True))
+    assert result.dry_run is True

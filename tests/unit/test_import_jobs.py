@@ -182,3 +182,45 @@ def test_the_workers_purge_stale_records_every_quarter_of_an_hour() -> None:
     assert (
         PURGE_TASK not in build_job_app(procrastinate.testing.InMemoryConnector(), lambda _job_id: None).tasks
     )
+
+
+def test_by_default_a_job_gets_three_attempts(store: FakeImportJobStore, uow: FakeUnitOfWork) -> None:
+    run = RunImportJob(store, ImportNumbers(uow, CURRENCIES), read_rows)
+    third_try = store.create(ImportMode.SKIP_INVALID, csv_file(1), UPLOADER.id)
+    for _ in range(2):
+        store.start(third_try.id)
+    assert run(third_try.id) is JobStatus.SUCCEEDED
+    given_up = store.create(ImportMode.SKIP_INVALID, csv_file(1), UPLOADER.id)
+    for _ in range(3):
+        store.start(given_up.id)
+    assert run(given_up.id) is JobStatus.FAILED
+    assert (store.jobs[given_up.id].status, store.jobs[given_up.id].error) == (
+        JobStatus.FAILED,
+        "the import was interrupted 3 times (its worker stopped); send the file again",
+    )
+
+
+def test_an_unknown_job_delivered_to_a_worker_is_failed_and_nothing_else(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    assert runner(store, uow)(99) is JobStatus.FAILED
+    assert store.jobs == {}
+
+
+def test_every_failure_is_stored_as_failed(store: FakeImportJobStore, uow: FakeUnitOfWork) -> None:
+    rejected = store.create(ImportMode.ALL_OR_NOTHING, csv_file(5, bad=3), UPLOADER.id)
+    headless = store.create(ImportMode.SKIP_INVALID, [b"no header here"], UPLOADER.id)
+    run = runner(store, uow)
+    run(rejected.id)
+    run(headless.id)
+    assert [store.jobs[job.id].status for job in (rejected, headless)] == [JobStatus.FAILED] * 2
+
+
+def test_a_job_stopped_by_a_bug_says_so_without_its_details(
+    store: FakeImportJobStore, uow: FakeUnitOfWork
+) -> None:
+    job = store.create(ImportMode.SKIP_INVALID, csv_file(2), UPLOADER.id)
+    uow.commit_error = RuntimeError("a bug")
+    with pytest.raises(RuntimeError):
+        runner(store, uow)(job.id)
+    assert store.jobs[job.id].error == "the import stopped on an unexpected error"

@@ -113,6 +113,71 @@ def test_a_position_needs_keyset_paging() -> None:
         ListNumbersQuery(after=Position((1,)))
 
 
+def test_a_sort_reads_back_as_the_client_wrote_it_with_its_directions() -> None:
+    assert str(Sort.parse("-monthyPrice")) == "-monthyPrice,-id"
+    assert str(Sort.parse("setupPrice,-id")) == "setupPrice,-id"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("1E+2", "'1E+2'"),  # a Decimal would take it: a query string may not
+        ("3.401", "'3.401'"),
+        ("1234567890123456789012345", "'12345678901234567890'"),  # only its first 20 characters
+    ],
+)
+def test_a_price_bound_in_other_than_plain_notation_is_refused_saying_what_was_sent(
+    raw: str, shown: str
+) -> None:
+    with pytest.raises(InvalidFields) as raised:
+        NumberFilter.parse({"setupPrice_min": raw}, CURRENCIES)
+    assert [(error.field, error.message) for error in raised.value.errors] == [
+        ("setupPrice_min", f"must be an amount such as 3.40, not {shown}")
+    ]
+
+
+def test_an_unknown_or_repeated_sort_key_is_refused_saying_which_and_what_is_allowed() -> None:
+    with pytest.raises(DomainError) as unknown:
+        Sort.parse("price")
+    assert str(unknown.value) == (
+        "'price' is not a sort key; use id, value, monthyPrice, setupPrice, each may start with -"
+        "; did you mean 'setupPrice'?"
+    )
+    with pytest.raises(DomainError) as repeated:
+        Sort.parse("value,value")
+    assert (repeated.value.field, str(repeated.value)) == ("sort", "'value' is given twice")
+
+
+@pytest.mark.parametrize(("page", "per_page"), [(0, 20), (1, 0), (0, 0)])
+def test_pages_and_their_sizes_start_at_one(page: int, per_page: int) -> None:
+    with pytest.raises(ValueError, match=r"^page and per_page start at 1$"):
+        ListNumbersQuery(page=page, per_page=per_page)
+
+
+def test_a_page_of_one_number_is_a_page() -> None:
+    assert ListNumbersQuery(page=1, per_page=1).per_page == 1
+
+
+def test_a_position_without_keyset_paging_is_refused_saying_so() -> None:
+    with pytest.raises(ValueError, match=r"^a position is for keyset pages only$"):
+        ListNumbersQuery(after=Position((1,)))
+
+
+def test_a_keyset_page_reads_from_its_position_whatever_page_number_it_carries() -> None:
+    reader = reader_answering(ViewPage(views(3), Count(3), None))
+    page = list_numbers(reader)(ListNumbersQuery(page=3, per_page=2, keyset=True))
+    assert reader.asked == [(Listing(), 2, 0, None)]
+    assert (page.page, page.per_page) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "keys", [(), (SortKey(SortField.VALUE),), (SortKey(SortField.ID), SortKey(SortField.VALUE))]
+)
+def test_a_sort_that_does_not_end_with_id_cannot_be_made(keys: tuple[SortKey, ...]) -> None:
+    with pytest.raises(ValueError, match=r"^a sort ends with id$"):
+        Sort(keys)
+
+
 def reader_with_a_viewers_token(*pages: ViewPage) -> tuple[StubNumberReader, FakeTokenRepository, str]:
     users = FakeUserRepository()
     viewer = User(EmailAddress.parse("viewer@example.com"), "hash", Role.VIEWER)

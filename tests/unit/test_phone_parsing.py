@@ -102,3 +102,20 @@ def test_the_samples_hold_valid_and_invalid_numbers_of_many_regions() -> None:
 def test_plain_international_text_is_read_as_the_library_reads_it(text: str, e164: str) -> None:
     assert phone_parsing.e164(*phone_parsing.parse(text)) == e164
     assert phonenumbers.format_number(phonenumbers.parse(text, None), PhoneNumberFormat.E164) == e164
+
+
+def test_plain_international_text_is_read_without_the_librarys_own_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The point of `parse`: "+digits" of a valid number never pays for phonenumbers.parse (an
+    import reads a million of them). Country codes of one, two and three digits."""
+    e164s = [phonenumbers.format_number(example, PhoneNumberFormat.E164) for example in examples()]
+    plain = [text for text in e164s if 7 <= len(text) - 1 <= 17]  # shorter ones take the long way
+    expected = [library(text)[1] for text in plain]
+    assert {len(str(country_code)) for country_code, _ in expected} == {1, 2, 3}  # type: ignore[arg-type]
+
+    def not_here(*_args: object) -> phonenumbers.PhoneNumber:
+        raise AssertionError("plain text went through phonenumbers.parse")
+
+    monkeypatch.setattr(phonenumbers, "parse", not_here)
+    assert [phone_parsing.parse(text) for text in plain] == expected
