@@ -44,11 +44,14 @@ def record_number_change(uow: UnitOfWork, change: Change) -> None:
 
 
 @contextmanager
-def lost_races_explained(number: Number, if_match: Set[int] | None) -> Iterator[None]:
+def lost_races_explained(
+    number: Number, if_match: Set[int] | None, taking: PhoneNumber | None = None
+) -> Iterator[None]:
     """Around a write and its commit: tell a lost race apart from a bug. Another writer took the
-    phone number first, or changed (or deleted) the same version of this number first."""
+    phone number this write `taking` (by default the number's own) first, or changed (or deleted)
+    the same version of this number first."""
     # Read now: after a failed flush the store may have expired the entity's attributes.
-    number_id, phone_number = number.id or 0, number.phone_number
+    number_id, phone_number = number.id or 0, taking or number.phone_number
     try:
         yield
     except DuplicateRecord as error:

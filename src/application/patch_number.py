@@ -41,7 +41,7 @@ class PatchNumber:
             require_version(number, command.if_match)
             phone_number, monthly_price, setup_price = parsed.applied_to(number)
             ensure_free(uow, phone_number, owner_id=number.id)
-            with lost_races_explained(number, command.if_match):
+            with lost_races_explained(number, command.if_match, taking=phone_number):
                 before = NumberResult.of(number)
                 number.change(phone_number, monthly_price, setup_price)
                 after = NumberResult.of(number)

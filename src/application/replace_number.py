@@ -40,7 +40,7 @@ class ReplaceNumber:
             number = load_number(uow, command.number_id)
             require_version(number, command.if_match)
             ensure_free(uow, phone_number, owner_id=number.id)
-            with lost_races_explained(number, command.if_match):
+            with lost_races_explained(number, command.if_match, taking=phone_number):
                 before = NumberResult.of(number)
                 number.change(phone_number, monthly_price, setup_price)
                 after = NumberResult.of(number)

@@ -4,6 +4,7 @@ names, which race a lost write reports, what the history records, what a success
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +18,7 @@ from src.application.create_user import CreateUser, NewUser
 from src.application.delete_number import DeleteNumber, DeleteNumberCommand
 from src.application.errors import (
     ConcurrentUpdate,
+    DuplicateRecord,
     Forbidden,
     IdempotencyKeyReused,
     NumberAlreadyExists,
@@ -77,6 +79,30 @@ def test_a_replace_or_delete_that_loses_a_race_says_which_race(
         ReplaceNumber(uow, CURRENCIES)(ReplaceNumberCommand(number_id, NumberDataFactory(), if_match))
     with pytest.raises(error):
         DeleteNumber(uow)(DeleteNumberCommand(number_id, if_match))
+
+
+def test_a_replace_or_patch_that_loses_the_race_for_a_phone_number_names_the_one_it_wanted() -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    uow.commit_error = DuplicateRecord("another writer took it first")
+    with pytest.raises(NumberAlreadyExists) as replacing:
+        ReplaceNumber(uow, CURRENCIES)(
+            ReplaceNumberCommand(number_id, NumberDataFactory(value="+5584912340007"))
+        )
+    with pytest.raises(NumberAlreadyExists) as patching:
+        PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"value": "+5584912340008"}))
+    assert str(replacing.value) == "the number +55 84 91234-0007 is already in the inventory"
+    assert str(patching.value) == "the number +55 84 91234-0008 is already in the inventory"
+
+
+def test_a_write_that_does_not_commit_leaves_no_change_record() -> None:
+    uow = FakeUnitOfWork()
+    number_id = stored(uow, "+55 84 91234-0001")
+    uow.commit_error = ConcurrentUpdate("the row moved on")
+    with pytest.raises(NumberChangedMeanwhile):
+        PatchNumber(uow, CURRENCIES)(PatchNumberCommand(number_id, {"setup_price": "9.99"}))
+    assert uow.changes.changes == []
+    assert uow.numbers.get(number_id).setup_price.amount != Decimal("9.99")
 
 
 def test_a_replace_a_patch_and_a_delete_record_the_number_they_changed() -> None:
