@@ -368,15 +368,19 @@ class FakePasswordCheck(PasswordCheck):
         return lowered in self.COMMON or any(hint.lower() in lowered for hint in hints if hint)
 
 
-class FakeChangeRepository(ChangeRepository):
+class FakeChangeRepository(ChangeRepository, _Transactional):
+    _containers = ("changes",)
+
     def __init__(self, numbers: FakeNumberRepository) -> None:
         self.changes: list[Change] = []
         self._numbers = numbers
+        self._next_id = 1
 
     def add(self, change: Change) -> int:
-        stored = dataclasses.replace(change, id=len(self.changes) + 1)
+        stored = dataclasses.replace(change, id=self._next_id)
+        self._next_id += 1
         self.changes.append(stored)
-        return stored.id or 0
+        return self._next_id - 1
 
     def set_count(self, change_id: int, count: int) -> None:
         self.changes = [
@@ -515,7 +519,14 @@ class FakeUnitOfWork(UnitOfWork):
                 repository.restore(saved)
 
     def _repositories(self) -> tuple[_Transactional, ...]:
-        return (self.numbers, self.idempotency_keys, self.users, self.tokens, self.login_attempts)
+        return (
+            self.numbers,
+            self.idempotency_keys,
+            self.users,
+            self.tokens,
+            self.login_attempts,
+            self.changes,
+        )
 
     def _state(self) -> list[_Saved]:
         return [repository.saved() for repository in self._repositories()]
