@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from src.infrastructure.settings import Settings
-from tests.integration.postgres_cluster import free_port
+from tests.integration.postgres_cluster import free_ports
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -121,9 +121,9 @@ class AppServer(Process):
     ) -> None:
         super().__init__(name, workdir / f"{name}.log")
         self.command = command  # the entrypoint's arguments: none runs uWSGI with deploy/uwsgi.ini
-        self.socket_port = free_port()  # uwsgi protocol, for nginx
-        self.http_port = free_port()  # plain HTTP, as the container's HEALTHCHECK uses it
-        self.stats_port = free_port()  # uWSGI's stats server: which worker is busy
+        # The uwsgi protocol for nginx; plain HTTP, as the container's HEALTHCHECK uses it; uWSGI's
+        # stats server, which tells which worker is busy.
+        self.socket_port, self.http_port, self.stats_port = free_ports(3)
         self.env = {
             **os.environ,
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -223,8 +223,7 @@ class Nginx(Process):
             tempfile.mkdtemp(prefix="number-inventory-nginx-", dir=None if self._as_root else workdir)
         )
         super().__init__("nginx", workdir / f"{self.prefix.name}.log")
-        self.port = free_port()
-        self.tls_port = free_port()
+        self.port, self.tls_port = free_ports(2)
         certificate, key = self_signed_certificate(self.prefix)
         self.config = self.prefix / "nginx.conf"
         self.config.write_text(

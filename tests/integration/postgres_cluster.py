@@ -41,10 +41,31 @@ def _version(path: str) -> float:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free loopback ports, none handed out before by this process. Each probe
+    stays bound until all are picked, and every port given is remembered: a released port may be
+    handed out again before the server it was meant for binds it (seen: uWSGI's stats server
+    given the port of its own uwsgi socket, and the start failing with "Address already in use")."""
+    probes: list[socket.socket] = []
+    try:
+        while len(probes) < count:
+            probe = socket.socket()
+            probes.append(probe)
+            probe.bind(("127.0.0.1", 0))
+            if probe.getsockname()[1] in _HANDED_OUT:
+                probes.pop().close()
+        ports = [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+    _HANDED_OUT.update(ports)
+    return ports
+
+
+_HANDED_OUT: set[int] = set()
 
 
 class PostgresCluster:
