@@ -210,3 +210,25 @@ def test_a_caller_whose_role_may_not_is_forbidden_the_page() -> None:
     reader, tokens, secret = reader_with_a_viewers_token(ViewPage(views(1), Count(1), None))
     with pytest.raises(Forbidden):
         list_numbers(reader, tokens).for_caller(secret, Permission.WRITE_NUMBERS, ListNumbersQuery())
+
+
+def test_a_caller_reads_the_numbered_page_or_the_keyset_position_asked_for() -> None:
+    reader, tokens, secret = reader_with_a_viewers_token(
+        ViewPage(views(5, 6), Count(9), None), ViewPage(views(7, 8), Count(9), None)
+    )
+    use_case = list_numbers(reader, tokens)
+    use_case.for_caller(secret, Permission.READ_NUMBERS, ListNumbersQuery(page=3, per_page=2))
+    position = Position((6,))
+    use_case.for_caller(
+        secret, Permission.READ_NUMBERS, ListNumbersQuery(per_page=2, keyset=True, after=position)
+    )
+    assert reader.asked == [(Listing(), 2, 4, None), (Listing(), 2, 0, position)]
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_a_caller_with_no_token_at_all_is_told_none_was_given(secret: str | None) -> None:
+    reader, tokens, _ = reader_with_a_viewers_token(ViewPage(views(1), Count(1), None))
+    with pytest.raises(Unauthenticated) as refused:
+        list_numbers(reader, tokens).for_caller(secret, Permission.READ_NUMBERS, ListNumbersQuery())
+    assert refused.value.token_given is False
+    assert reader.asked == []
