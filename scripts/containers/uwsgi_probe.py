@@ -24,18 +24,18 @@ def uwsgi_packet(variables: dict[str, str]) -> bytes:
     return struct.pack("<BHB", 0, len(body), 0) + body
 
 
-HEALTH_CHECK = uwsgi_packet(
-    {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/healthz",
-        "REQUEST_URI": "/healthz",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-    }
-)
+# What nginx would send for GET /healthz (tests/e2e/test_edge.py adds uWSGI's own variables to it).
+HEALTH_CHECK_VARIABLES = {
+    "REQUEST_METHOD": "GET",
+    "PATH_INFO": "/healthz",
+    "REQUEST_URI": "/healthz",
+    "QUERY_STRING": "",
+    "SERVER_NAME": "localhost",
+    "SERVER_PORT": "80",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "HTTP_HOST": "localhost",
+}
+HEALTH_CHECK = uwsgi_packet(HEALTH_CHECK_VARIABLES)
 
 
 def send(address: str) -> bytes:

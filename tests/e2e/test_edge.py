@@ -5,12 +5,13 @@ nginx with production's limits answers floods, bad requests and foreign hosts it
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import socket
-import struct
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,16 +19,19 @@ from tests.e2e.fixtures import MAX_BODY_BYTES
 from tests.e2e.stack import PRODUCTION_LIMITS, SUITE_TLS, AppServer, Nginx, Reply, call
 
 
-def uwsgi_packet(variables: dict[str, str]) -> bytes:
-    """A uwsgi protocol request (modifier 0: a WSGI request) carrying `variables`."""
-    body = b"".join(
-        struct.pack("<H", len(key.encode()))
-        + key.encode()
-        + struct.pack("<H", len(value.encode()))
-        + value.encode()
-        for key, value in variables.items()
-    )
-    return struct.pack("<BHB", 0, len(body), 0) + body
+def _uwsgi_probe() -> ModuleType:
+    """The probe the container proof pipes into containers (a script, not a package): one
+    encoder of uwsgi packets for both."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "containers" / "uwsgi_probe.py"
+    spec = importlib.util.spec_from_file_location("uwsgi_probe", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+uwsgi_probe = _uwsgi_probe()
 
 
 def send_raw(address: str, packet: bytes) -> bytes:
@@ -58,19 +62,7 @@ def test_a_uwsgi_packet_naming_a_file_to_load_runs_nothing(
         {"UWSGI_FILE": str(attacker_app)},
         {"UWSGI_SCRIPT": "attacker_app", "UWSGI_CHDIR": str(tmp_path), "SCRIPT_NAME": "/y"},
     ):
-        packet = uwsgi_packet(
-            {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": "/healthz",
-                "REQUEST_URI": "/healthz",
-                "QUERY_STRING": "",
-                "SERVER_NAME": "localhost",
-                "SERVER_PORT": "80",
-                "SERVER_PROTOCOL": "HTTP/1.1",
-                "HTTP_HOST": "localhost",
-                **variables,
-            }
-        )
+        packet = uwsgi_probe.uwsgi_packet({**uwsgi_probe.HEALTH_CHECK_VARIABLES, **variables})
         answer = send_raw(server.socket_address, packet)
         assert b"attacker app" not in answer, answer[:200]
     assert not marker.exists(), "uWSGI loaded and ran a file a raw packet named"
