@@ -39,6 +39,15 @@ def log_in(client: FlaskClient, email: str, password: str) -> Any:
     [("get", NUMBERS), ("get", f"{NUMBERS}/1"), *[(method, path) for method, path, _ in NUMBER_WRITES],
      ("get", "/api/v1/auth/me"), ("get", "/api/v1/users")],
 )  # fmt: skip
+def a_new_viewers_headers(admin_client: FlaskClient, anonymous_client: FlaskClient) -> dict[str, str]:
+    """The headers of a viewer the admin has just made, logged in with a token of their own."""
+    admin_client.post(
+        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
+    )
+    token = log_in(anonymous_client, "ana@example.com", TEST_PASSWORD).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def test_without_a_token_everything_is_401(
     anonymous_client: FlaskClient, request_line: tuple[str, str]
 ) -> None:
@@ -108,12 +117,7 @@ def test_one_number_is_read_with_its_callers_token_and_refused_once_it_is_revoke
     client: FlaskClient, admin_client: FlaskClient, anonymous_client: FlaskClient
 ) -> None:
     number = stored_number(client)
-    admin_client.post(
-        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
-    )
-    headers = {
-        "Authorization": f"Bearer {log_in(anonymous_client, 'ana@example.com', TEST_PASSWORD).json['token']}"
-    }
+    headers = a_new_viewers_headers(admin_client, anonymous_client)
     assert anonymous_client.get(f"{NUMBERS}/{number['id']}", headers=headers).json == number
     assert anonymous_client.get(f"{NUMBERS}/999999", headers=headers).status_code == 404
     assert anonymous_client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
@@ -127,12 +131,7 @@ def test_a_page_is_read_with_its_callers_token_and_refused_once_it_is_revoked(
     client: FlaskClient, admin_client: FlaskClient, anonymous_client: FlaskClient
 ) -> None:
     number = stored_number(client)
-    admin_client.post(
-        "/api/v1/users", json={"email": "ana@example.com", "password": TEST_PASSWORD, "role": "viewer"}
-    )
-    headers = {
-        "Authorization": f"Bearer {log_in(anonymous_client, 'ana@example.com', TEST_PASSWORD).json['token']}"
-    }
+    headers = a_new_viewers_headers(admin_client, anonymous_client)
     pages = (NUMBERS, f"{NUMBERS}?page=9", f"{NUMBERS}?cursor=", f"{NUMBERS}?currency=U$&sort=-monthyPrice")
     assert anonymous_client.get(NUMBERS, headers=headers).json == [number]
     assert anonymous_client.get(f"{NUMBERS}?page=9", headers=headers).json == []
