@@ -34,11 +34,6 @@ def log_in(client: FlaskClient, email: str, password: str) -> Any:
     return client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
 
 
-@pytest.mark.parametrize(
-    "request_line",
-    [("get", NUMBERS), ("get", f"{NUMBERS}/1"), *[(method, path) for method, path, _ in NUMBER_WRITES],
-     ("get", "/api/v1/auth/me"), ("get", "/api/v1/users")],
-)  # fmt: skip
 def a_new_viewers_headers(admin_client: FlaskClient, anonymous_client: FlaskClient) -> dict[str, str]:
     """The headers of a viewer the admin has just made, logged in with a token of their own."""
     admin_client.post(
@@ -48,6 +43,11 @@ def a_new_viewers_headers(admin_client: FlaskClient, anonymous_client: FlaskClie
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.mark.parametrize(
+    "request_line",
+    [("get", NUMBERS), ("get", f"{NUMBERS}/1"), *[(method, path) for method, path, _ in NUMBER_WRITES],
+     ("get", "/api/v1/auth/me"), ("get", "/api/v1/users")],
+)  # fmt: skip
 def test_without_a_token_everything_is_401(
     anonymous_client: FlaskClient, request_line: tuple[str, str]
 ) -> None:
