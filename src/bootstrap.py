@@ -131,7 +131,9 @@ def cursor_key(settings: Settings) -> str:
 def build_inventory(settings: Settings, engine: Engine | None = None) -> Inventory:
     start_mappers()
     engine = engine or create_database_engine(settings.database_url)
-    read_engine = create_database_engine(settings.database_url, autocommit=True)
+    read_engine = create_database_engine(
+        settings.database_url, autocommit=True, prepared=settings.prepared_reads
+    )
     session_factory = create_session_factory(engine)
     read_only_sessions = create_session_factory(read_engine, read_only=True)
     on_postgresql = engine.dialect.name == "postgresql"

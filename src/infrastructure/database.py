@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import select
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,22 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # Held by whoever runs the migrations on PostgreSQL (migrations/env.py), so that replicas starting
 # together migrate one at a time. Any constant bigint, the same everywhere.
 MIGRATION_LOCK_KEY = 0x6E756D73
+# An execution option: `statement.execution_options(prepare=True)` runs the statement as a
+# server-side prepared statement on PostgreSQL (planned once per connection, not per request).
+# Only for statements whose plan does not depend on their values: PostgreSQL may switch to one
+# generic plan for all values after five runs.
+PREPARE = "prepare"
+MAX_PREPARED_PER_CONNECTION = 512
+_NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+_PREPARED, _PREPARING, _PREPARED_NAMES = "prepared_statements", "preparing_statement", "prepared_names"
 
 
-def create_database_engine(url: str, *, autocommit: bool = False) -> Engine:
+def create_database_engine(url: str, *, autocommit: bool = False, prepared: bool = False) -> Engine:
     """`autocommit`: every statement commits on its own (no BEGIN, no ROLLBACK round trips), for
     the read-only session factory. An engine of its own, so that no pooled connection ever has to
-    switch modes (a switch on check-in can fail on a dead connection, outside any unit of work)."""
+    switch modes (a switch on check-in can fail on a dead connection, outside any unit of work).
+    `prepared`: statements marked PREPARE run prepared (PostgreSQL with psycopg2); others ignore
+    the mark."""
     parsed = make_url(url)
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if parsed.get_backend_name() == "sqlite":
@@ -44,7 +56,51 @@ def create_database_engine(url: str, *, autocommit: bool = False) -> Engine:
     )
     if psycopg2:
         event.listen(engine, "checkout", _discard_if_hung_up)
+    if psycopg2 and prepared:
+        event.listen(engine, "before_cursor_execute", _run_prepared, retval=True)
+        event.listen(engine, "after_cursor_execute", _count_as_prepared)
     return engine
+
+
+def _run_prepared(
+    connection: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """A statement marked PREPARE is prepared on its connection the first time that connection runs
+    it (`PREPARE name AS ...; EXECUTE name(values)`, one round trip), then run as `EXECUTE
+    name(values)`: for the reads of every request, PostgreSQL's planning cost as much as running
+    them. What a connection has prepared is kept in the pool's record of it, which SQLAlchemy
+    clears whenever it opens a new connection, and is counted as prepared only once a run
+    succeeded; names are never reused on a connection, so a failed run cannot leave a clash."""
+    if executemany or not context.execution_options.get(PREPARE):
+        return statement, parameters
+    info = connection.info
+    prepared: dict[str, str] = info.setdefault(_PREPARED, {})
+    execute = prepared.get(statement)
+    if execute is not None:
+        return execute, parameters
+    first = ""
+    if len(prepared) >= MAX_PREPARED_PER_CONNECTION:
+        first = "DEALLOCATE ALL; "
+        prepared.clear()
+    names = list(dict.fromkeys(_NAMED_PARAMETER.findall(statement)))
+    numbered = _NAMED_PARAMETER.sub(lambda match: f"${names.index(match.group(1)) + 1}", statement)
+    name = f"read_{next(info.setdefault(_PREPARED_NAMES, itertools.count()))}"
+    values = ", ".join(f"%({parameter})s" for parameter in names)
+    execute = f"EXECUTE {name}({values})" if names else f"EXECUTE {name}"
+    info[_PREPARING] = (statement, execute)
+    return f"{first}PREPARE {name} AS {numbered}; {execute}", parameters
+
+
+def _count_as_prepared(connection: Connection, *_args: Any) -> None:
+    preparing = connection.info.pop(_PREPARING, None)
+    if preparing is not None:
+        statement, execute = preparing
+        connection.info[_PREPARED][statement] = execute
 
 
 def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import BindParameter, UnaryExpression
 
-from src.application.number_listing import NumberFilter, Position, Sort, SortField
+from src.application.number_listing import Listing, NumberFilter, Position, Sort, SortField
 from src.infrastructure.tables import numbers
 
 SORT_COLUMNS = {
@@ -94,6 +94,20 @@ def parameters(number_filter: NumberFilter) -> dict[str, object]:
 def shape(number_filter: NumberFilter, postgresql: bool) -> tuple[object, ...]:
     """What decides the SQL of `conditions` (not the values): which conditions, and which form."""
     return (*parameters(number_filter), few_matches(number_filter, postgresql))
+
+
+def plan_stable(listing: Listing) -> bool:
+    """Whether one plan serves every value of the listing's shape, so that its statement may be
+    prepared once (PostgreSQL may then plan it once for all values): no pattern (`q`, `prefix`:
+    only a constant LIKE pattern becomes an index range), and ranges only on the column the
+    listing is sorted by first, whose index then serves the range whatever its width."""
+    f = listing.filter
+    if f.digits is not None or f.prefix is not None:
+        return False
+    first = listing.sort.keys[0].field
+    monthly = f.monthly_min is not None or f.monthly_max is not None
+    setup = f.setup_min is not None or f.setup_max is not None
+    return (not monthly or first is SortField.MONTHLY_PRICE) and (not setup or first is SortField.SETUP_PRICE)
 
 
 def few_matches(number_filter: NumberFilter, postgresql: bool) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     Row,
     Select,
     String,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import NullType
 
 from src.application.access_tokens import AccessToken
@@ -50,6 +52,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
+from src.infrastructure.database import PREPARE
 from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
@@ -69,15 +72,21 @@ _VIEW_COLUMNS = (
     numbers.c.setup_price,
     type_coerce(numbers.c.currency, String).label("currency"),
 )
-_ONE_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id"))
+_ONE_NUMBER = (
+    select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).execution_options(**{PREPARE: True})
+)
 _HOLDER = TOKEN_WITH_HOLDER.subquery("holder")
 _NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).subquery("number")
 # Both, or either, or neither: a row always comes back, its missing half all NULL.
-_ONE_WITH_HOLDER = select(*_HOLDER.c, *_NUMBER.c).select_from(
-    select(literal(1).label("anchor"))
-    .subquery("anchor")
-    .outerjoin(_HOLDER, true())
-    .outerjoin(_NUMBER, true())
+_ONE_WITH_HOLDER = (
+    select(*_HOLDER.c, *_NUMBER.c)
+    .select_from(
+        select(literal(1).label("anchor"))
+        .subquery("anchor")
+        .outerjoin(_HOLDER, true())
+        .outerjoin(_NUMBER, true())
+    )
+    .execution_options(**{PREPARE: True})
 )
 _RAW_HOLDER_COLUMNS: tuple[Any, ...] = tuple(
     type_coerce(column, NullType()).label(column.name) for column in _HOLDER.c
@@ -149,9 +158,11 @@ class SqlAlchemyNumberReader(NumberReader):
     ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
         known = self._known_large(listing.filter)
         with_holder = token_hash is not None
-        statement = self._page_statement(listing, after, counted=known is None, with_holder=with_holder)
+        statement = self._page_statement(
+            listing, after, counted=known is None, with_holder=with_holder, skipping=offset > 0
+        )
         values = number_queries.parameters(listing.filter)
-        values.update(page_offset=offset, page_limit=per_page + 1)
+        values.update(page_offset=offset, page_limit=per_page + 1, count_limit=EXACT_COUNT_LIMIT + 1)
         if after is not None:
             values.update({f"after_{index}": value for index, value in enumerate(after.after)})
         if with_holder:
@@ -176,39 +187,46 @@ class SqlAlchemyNumberReader(NumberReader):
         return holder, ViewPage(tuple(self._view(row[view_start:]) for row in rows), total, following)
 
     def _page_statement(
-        self, listing: Listing, after: Position | None, counted: bool, with_holder: bool
+        self, listing: Listing, after: Position | None, counted: bool, with_holder: bool, skipping: bool
     ) -> Select[Any]:
         """Built once per shape of listing (which filters, which sort, keyset or not, counted or
-        not, with the token's holder or not) and run with each request's values: building this
-        statement costs more than running it."""
+        not, with the token's holder or not, with an offset or not) and run with each request's
+        values: building this statement costs more than running it.
+
+        Page 1 and keyset pages of a shape whose plan the values cannot change are prepared on
+        the database: planning cost as much as running them. The page size is written into the
+        statement, as a planner needs it to see that an index scan ends early; an `OFFSET` page
+        is planned each time, as a plan for an unknown offset is planned for a large one."""
         shape = number_queries.shape(listing.filter, self._postgresql)
-        key = (shape, listing.sort, after is not None, counted, with_holder)
+        key = (shape, listing.sort, after is not None, counted, with_holder, skipping)
         statement = self._statements.get(key)
         if statement is None:
-            statement = self._build_page_statement(listing, after, counted)
+            statement = self._build_page_statement(listing, after, counted, skipping)
             if with_holder:
                 statement = _with_holder(statement, listing.sort)
+            if not skipping and number_queries.plan_stable(listing):
+                statement = statement.execution_options(**{PREPARE: True})
             with self._statements_lock:
                 if len(self._statements) >= MAX_STATEMENT_SHAPES:
                     self._statements.clear()
                 self._statements[key] = statement
         return statement
 
-    def _build_page_statement(self, listing: Listing, after: Position | None, counted: bool) -> Select[Any]:
+    def _build_page_statement(
+        self, listing: Listing, after: Position | None, counted: bool, skipping: bool
+    ) -> Select[Any]:
         conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
         columns = _VIEW_COLUMNS if counted else (null().label("matching"), *_VIEW_COLUMNS)
         query = select(*columns).where(*conditions)
         if after is not None:
             query = query.where(number_queries.after(listing.sort, after))
         # One row more than the page says whether there is a next one.
-        query = (
-            query.order_by(*number_queries.order(listing.sort))
-            .offset(bindparam("page_offset"))
-            .limit(bindparam("page_limit"))
-        )
+        query = query.order_by(*number_queries.order(listing.sort)).limit(_literal("page_limit"))
+        if skipping:
+            query = query.offset(bindparam("page_offset"))
         if not counted:
             return query
-        capped = select(numbers.c.id).where(*conditions).limit(EXACT_COUNT_LIMIT + 1).subquery()
+        capped = select(numbers.c.id).where(*conditions).limit(_literal("count_limit")).subquery()
         matching = select(func.count().label("matching")).select_from(capped).subquery()
         page = query.subquery()
         # The page and the bounded count in one statement: an empty page still brings the count.
@@ -325,6 +343,11 @@ def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
         )
         .order_by(*_order_on(page, sort))
     )
+
+
+def _literal(name: str) -> BindParameter[int]:
+    """A number written into the statement when it runs, not sent as a parameter."""
+    return bindparam(name, type_=Integer(), literal_execute=True)
 
 
 def _order_on(page: Any, sort: Sort) -> list[Any]:

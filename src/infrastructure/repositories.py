@@ -68,6 +68,7 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
+from src.infrastructure.database import PREPARE
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
 from src.infrastructure.tables import (
     access_tokens,
@@ -419,6 +420,10 @@ TOKEN_WITH_HOLDER = (
 )
 
 
+# Asked by every request that writes: prepared on the read engine's connections.
+_PREPARED_TOKEN_WITH_HOLDER = TOKEN_WITH_HOLDER.execution_options(**{PREPARE: True})
+
+
 class HolderRow(NamedTuple):
     """TOKEN_WITH_HOLDER's columns, converted, when they come from elsewhere than its own result."""
 
@@ -450,7 +455,7 @@ class SqlAlchemyTokenHolders(TokenHolders):
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
         try:
             with self._engine.connect() as connection:
-                found = connection.execute(TOKEN_WITH_HOLDER, {"token_hash": token_hash})
+                found = connection.execute(_PREPARED_TOKEN_WITH_HOLDER, {"token_hash": token_hash})
                 return token_with_holder(found.one_or_none())
         except (exc.DBAPIError, exc.TimeoutError) as error:
             if is_unavailable(error):

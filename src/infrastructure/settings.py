@@ -57,6 +57,9 @@ class Settings:
     import_job_threshold_bytes: int = 5 * 1024 * 1024
     # The change history keeps everything unless told how many days to keep (0: forever).
     changes_retention_days: int = 0
+    # The reads of every request as server-side prepared statements (PostgreSQL): off behind a
+    # pooler that hands each transaction another server connection (PgBouncer's transaction mode).
+    prepared_reads: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.page_size <= self.max_page_size:
@@ -129,6 +132,7 @@ class Settings:
             )
             or defaults.allowed_hosts,
             changes_retention_days=_integer(env, "CHANGES_RETENTION_DAYS", defaults.changes_retention_days),
+            prepared_reads=_flag(env, "PREPARED_READS", default=defaults.prepared_reads),
         )
 
 
@@ -143,8 +147,9 @@ def parse_currencies(text: str) -> dict[str, str]:
     return pairs
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    return (env.get(name) or "").lower() in ("1", "true", "yes")
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    return default if not raw else raw.lower() in ("1", "true", "yes")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

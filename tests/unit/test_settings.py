@@ -60,6 +60,14 @@ def test_an_empty_environment_gives_the_defaults() -> None:
     assert DEFAULT_CURRENCIES == "U$=USD,R$=BRL,€=EUR"
     assert (settings.admin_email, settings.admin_password, settings.cors_origins) == (None, None, ())
     assert settings.debug is False
+    assert settings.prepared_reads is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "prepared"), [("0", False), ("false", False), ("no", False), ("1", True), ("TRUE", True)]
+)
+def test_prepared_reads_are_on_unless_turned_off(raw: str, prepared: bool) -> None:
+    assert Settings.from_env({"PREPARED_READS": raw}).prepared_reads is prepared
 
 
 def test_good_values_are_read_and_normalised() -> None:
