@@ -69,6 +69,7 @@ from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
 from src.infrastructure.database import PREPARE
+from src.infrastructure.orm import as_loaded
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
 from src.infrastructure.tables import (
     access_tokens,
@@ -442,8 +443,22 @@ def token_with_holder(row: Row[*tuple[Any, ...]] | HolderRow | None) -> tuple[Ac
     is never written), without the ORM's loading and identity map, which cost more than the query."""
     if row is None or row.token_hash is None:
         return None
-    token = AccessToken(row.token_hash, row.user_id, row.expires_at, row.revoked_at)
-    return token, User(row.email, row.password_hash, row.role, row.active, id=row.user_id)
+    token = as_loaded(
+        AccessToken,
+        token_hash=row.token_hash,
+        user_id=row.user_id,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+    user = as_loaded(
+        User,
+        id=row.user_id,
+        email=row.email,
+        password_hash=row.password_hash,
+        role=row.role,
+        active=row.active,
+    )
+    return token, user
 
 
 class SqlAlchemyTokenHolders(TokenHolders):
