@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Integer,
@@ -25,13 +26,13 @@ from sqlalchemy import (
     exc,
     func,
     literal,
+    literal_column,
     null,
     select,
     text,
     true,
     type_coerce,
 )
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import NullType
 
 from src.application.access_tokens import AccessToken
@@ -63,7 +64,7 @@ STREAM_ROWS = 10_000
 ESTIMATE_SECONDS = 30.0
 # An estimate this many times over the exact bound is trusted to stay over it while it is fresh.
 SURELY_LARGE = 10
-MAX_STATEMENT_SHAPES = 512  # filters x sorts x keyset: a few hundred in practice
+MAX_STATEMENT_SHAPES = 512  # filters x sorts x keyset x page sizes: a few hundred in practice
 _VIEW_COLUMNS = (
     numbers.c.id,
     numbers.c.version,
@@ -159,10 +160,10 @@ class SqlAlchemyNumberReader(NumberReader):
         known = self._known_large(listing.filter)
         with_holder = token_hash is not None
         statement = self._page_statement(
-            listing, after, counted=known is None, with_holder=with_holder, skipping=offset > 0
+            listing, after, per_page, counted=known is None, with_holder=with_holder, skipping=offset > 0
         )
         values = number_queries.parameters(listing.filter)
-        values.update(page_offset=offset, page_limit=per_page + 1, count_limit=EXACT_COUNT_LIMIT + 1)
+        values["page_offset"] = offset
         if after is not None:
             values.update({f"after_{index}": value for index, value in enumerate(after.after)})
         if with_holder:
@@ -187,21 +188,28 @@ class SqlAlchemyNumberReader(NumberReader):
         return holder, ViewPage(tuple(self._view(row[view_start:]) for row in rows), total, following)
 
     def _page_statement(
-        self, listing: Listing, after: Position | None, counted: bool, with_holder: bool, skipping: bool
+        self,
+        listing: Listing,
+        after: Position | None,
+        per_page: int,
+        *,
+        counted: bool,
+        with_holder: bool,
+        skipping: bool,
     ) -> Select[Any]:
-        """Built once per shape of listing (which filters, which sort, keyset or not, counted or
-        not, with the token's holder or not, with an offset or not) and run with each request's
-        values: building this statement costs more than running it.
+        """Built once per shape of listing (which filters, which sort, keyset or not, page size,
+        counted or not, with the token's holder or not, with an offset or not) and run with each
+        request's values: building this statement costs more than running it.
 
         Page 1 and keyset pages of a shape whose plan the values cannot change are prepared on
         the database: planning cost as much as running them. The page size is written into the
         statement, as a planner needs it to see that an index scan ends early; an `OFFSET` page
         is planned each time, as a plan for an unknown offset is planned for a large one."""
         shape = number_queries.shape(listing.filter, self._postgresql)
-        key = (shape, listing.sort, after is not None, counted, with_holder, skipping)
+        key = (shape, listing.sort, after is not None, per_page, counted, with_holder, skipping)
         statement = self._statements.get(key)
         if statement is None:
-            statement = self._build_page_statement(listing, after, counted, skipping)
+            statement = self._build_page_statement(listing, after, per_page, counted, skipping)
             if with_holder:
                 statement = _with_holder(statement, listing.sort)
             if not skipping and number_queries.plan_stable(listing):
@@ -213,7 +221,7 @@ class SqlAlchemyNumberReader(NumberReader):
         return statement
 
     def _build_page_statement(
-        self, listing: Listing, after: Position | None, counted: bool, skipping: bool
+        self, listing: Listing, after: Position | None, per_page: int, counted: bool, skipping: bool
     ) -> Select[Any]:
         conditions = number_queries.conditions(listing.filter, postgresql=self._postgresql)
         columns = _VIEW_COLUMNS if counted else (null().label("matching"), *_VIEW_COLUMNS)
@@ -221,12 +229,12 @@ class SqlAlchemyNumberReader(NumberReader):
         if after is not None:
             query = query.where(number_queries.after(listing.sort, after))
         # One row more than the page says whether there is a next one.
-        query = query.order_by(*number_queries.order(listing.sort)).limit(_literal("page_limit"))
+        query = query.order_by(*number_queries.order(listing.sort)).limit(_written(per_page + 1))
         if skipping:
             query = query.offset(bindparam("page_offset"))
         if not counted:
             return query
-        capped = select(numbers.c.id).where(*conditions).limit(_literal("count_limit")).subquery()
+        capped = select(numbers.c.id).where(*conditions).limit(_written(EXACT_COUNT_LIMIT + 1)).subquery()
         matching = select(func.count().label("matching")).select_from(capped).subquery()
         page = query.subquery()
         # The page and the bounded count in one statement: an empty page still brings the count.
@@ -345,9 +353,10 @@ def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
     )
 
 
-def _literal(name: str) -> BindParameter[int]:
-    """A number written into the statement when it runs, not sent as a parameter."""
-    return bindparam(name, type_=Integer(), literal_execute=True)
+def _written(number: int) -> ColumnElement[int]:
+    """A number written into the statement, not sent as a parameter: a planner that sees it knows
+    that an index scan stops early."""
+    return literal_column(str(number), Integer())
 
 
 def _order_on(page: Any, sort: Sort) -> list[Any]:
