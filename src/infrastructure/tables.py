@@ -67,10 +67,9 @@ numbers = Table(
     CheckConstraint("monthly_price >= 0", name="monthly_price_not_negative"),
     CheckConstraint("setup_price >= 0", name="setup_price_not_negative"),
     # The table's filters and sorts (GET /numbers): each filter column leads an index that ends in
-    # id, so "filter, then order by id" and keyset pages read only the rows they return. Prices
-    # compare within a currency: its index also orders by monthly price (migration 0011).
+    # id, so "filter, then order by id" and keyset pages read only the rows they return.
     Index("ix_numbers_country_id", "country", "id"),
-    Index("ix_numbers_currency_monthly_price_id", "currency", "monthly_price", "id"),
+    Index("ix_numbers_currency_id", "currency", "id"),
     Index("ix_numbers_monthly_price_id", "monthly_price", "id"),
     Index("ix_numbers_setup_price_id", "setup_price", "id"),
     # `prefix` is a LIKE '+abc%' range scan of the unique index (e164's collation is "C"); `q`
