@@ -92,14 +92,18 @@ def _run_prepared(
     name = f"read_{next(info.setdefault(_PREPARED_NAMES, itertools.count()))}"
     values = ", ".join(f"%({parameter})s" for parameter in names)
     execute = f"EXECUTE {name}({values})" if names else f"EXECUTE {name}"
-    info[_PREPARING] = (statement, execute)
+    info[_PREPARING] = (context, statement, execute)
     return f"{first}PREPARE {name} AS {numbered}; {execute}", parameters
 
 
-def _count_as_prepared(connection: Connection, *_args: Any) -> None:
-    preparing = connection.info.pop(_PREPARING, None)
-    if preparing is not None:
-        statement, execute = preparing
+def _count_as_prepared(
+    connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    """After a run that succeeded: if it was the one that prepared, its statement is prepared now.
+    Any other run, marked or not, leaves a failed preparation uncounted."""
+    preparing = connection.info.get(_PREPARING)
+    if preparing is not None and preparing[0] is context:
+        _context, statement, execute = connection.info.pop(_PREPARING)
         connection.info[_PREPARED][statement] = execute
 
 

@@ -421,7 +421,8 @@ TOKEN_WITH_HOLDER = (
 )
 
 
-# Asked by every request that writes: prepared on the read engine's connections.
+# Asked by every request that is not authorized in its own read (writes, users, the change log):
+# prepared on the read engine's connections.
 _PREPARED_TOKEN_WITH_HOLDER = TOKEN_WITH_HOLDER.execution_options(**{PREPARE: True})
 
 

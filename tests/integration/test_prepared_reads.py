@@ -46,18 +46,16 @@ def test_a_marked_statement_is_prepared_once_and_then_only_executed(read_engine:
     assert "AS SELECT CAST($1 AS integer) + 1 AS next" in statements[0]
 
 
-def test_a_statement_whose_first_run_failed_is_prepared_again_under_another_name(
-    read_engine: Engine, database_url: str
-) -> None:
+def test_a_statement_whose_first_run_failed_is_prepared_again_under_another_name(read_engine: Engine) -> None:
     missing = text("SELECT count(*) FROM not_there_yet").execution_options(**{PREPARE: True})
     with read_engine.connect() as connection:
         with pytest.raises(exc.ProgrammingError):
-            connection.execute(missing)  # PREPARE itself failed: nothing to EXECUTE later
-        with pytest.raises(exc.DataError):
-            connection.execute(NEXT, {"value": "not a number"})  # prepared, its EXECUTE failed
-        connection.execute(text("CREATE TEMPORARY TABLE not_there_yet (id integer)"))
-
+            connection.execute(missing)  # PREPARE itself failed: there is nothing to EXECUTE
+        connection.execute(text("CREATE TEMPORARY TABLE not_there_yet (id integer)"))  # not marked
         assert connection.execute(missing).scalar_one() == 0
+
+        with pytest.raises(exc.DataError):
+            connection.execute(NEXT, {"value": "not a number"})  # prepared, then its EXECUTE failed
         assert connection.execute(NEXT, {"value": 41}).scalar_one() == 42
 
 
