@@ -77,7 +77,7 @@ _ONE_NUMBER = (
     select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).execution_options(**{PREPARE: True})
 )
 _HOLDER = TOKEN_WITH_HOLDER.subquery("holder")
-_NUMBER = select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).subquery("number")
+_NUMBER = _ONE_NUMBER.subquery("number")
 # Both, or either, or neither: a row always comes back, its missing half all NULL.
 _ONE_WITH_HOLDER = (
     select(*_HOLDER.c, *_NUMBER.c)

@@ -16,18 +16,21 @@ def backend_pid(engine: Engine) -> int:
         return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
+def terminate(database_url: str, pid: int) -> None:
+    """The server ends that backend, as a restart or an operator would; waits until it is gone."""
+    admin = create_database_engine(database_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
 def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
     engine: Engine, database_url: str
 ) -> None:
     first = backend_pid(engine)  # now idle in the pool
-    admin = create_database_engine(database_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}
-            )  # waits for it
-    finally:
-        admin.dispose()
+    terminate(database_url, first)
 
     second = backend_pid(engine)  # no error: the dead connection was dropped at checkout
 

@@ -17,6 +17,7 @@ from src.infrastructure.database import PREPARE, create_database_engine
 from src.infrastructure.settings import Settings
 from tests.conftest import client_as
 from tests.integration.conftest import only_postgresql
+from tests.integration.test_connection_pool import terminate
 from tests.integration.test_numbers_api import EXAMPLE
 
 pytestmark = only_postgresql  # SQLite has no server-side prepared statements
@@ -63,12 +64,7 @@ def test_a_connection_the_server_replaced_prepares_again(read_engine: Engine, da
     with read_engine.connect() as connection:
         assert connection.execute(NEXT, {"value": 1}).scalar_one() == 2
         first = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    admin = create_database_engine(database_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first})
-    finally:
-        admin.dispose()
+    terminate(database_url, first)
 
     with read_engine.connect() as connection:
         assert connection.execute(NEXT, {"value": 2}).scalar_one() == 3
