@@ -42,8 +42,8 @@ class PhoneNumber:
                 f"{text!r} is not an international phone number (start it with + and the country code)"
             ) from error
         # The region is found on the way to validity, and imports store it: keep it.
-        region = phone_parsing.region_of(country_code, national)
-        if region is None or not phone_parsing.is_valid_in(country_code, national, region):
+        region = phone_parsing.valid_region(country_code, national)
+        if region is None:
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
         number = cls(phone_parsing.e164(country_code, national))
         number.__dict__["country"] = _known(region)

@@ -3,7 +3,7 @@
 `phonenumbers.parse` first searches its input for letters, extensions, dialling prefixes and
 punctuation; for plain "+digits" text (what files, exports and other systems send) none of that
 can apply, so `parse` takes the library's own steps from the country code on. `region_of` and
-`is_valid_in` answer `region_code_for_number` and `is_valid_number_for_region` with each region's
+`valid_region` answer `region_code_for_number` and `is_valid_number_for_region` with each region's
 patterns compiled once, trying the common types (fixed line, mobile) first: validity only asks
 whether *some* type matches. An import checks a million numbers, so this is most of its time.
 
@@ -54,16 +54,28 @@ def parse(text: str) -> tuple[int, str]:
 
 def _national_number(country_code: int, digits: str) -> str | None:
     """The end of phonenumbers.parse, once the country code is known; None where it would raise."""
-    region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    metadata, national_prefix = _parsing_metadata(country_code)
     if metadata is None or len(digits) < _MIN_LENGTH:
         return None
-    _, without_prefix, _ = _util._maybe_strip_national_prefix_carrier_code(digits, metadata)
     national = digits
-    if _util._test_number_length(without_prefix, metadata) not in _KEEPS_NATIONAL_PREFIX:
-        national = without_prefix
+    # Most numbers start with no national prefix at all: then the library strips nothing, and
+    # the national number is the digits whatever their length says.
+    if national_prefix is not None and national_prefix.match(digits):
+        _, without_prefix, _ = _util._maybe_strip_national_prefix_carrier_code(digits, metadata)
+        if _util._test_number_length(without_prefix, metadata) not in _KEEPS_NATIONAL_PREFIX:
+            national = without_prefix
     # Leading zeros stay, as phonenumbers keeps them ("italian_leading_zero").
     return national if _MIN_LENGTH <= len(national) <= _MAX_LENGTH else None
+
+
+@cache  # one entry per country code
+def _parsing_metadata(country_code: int) -> tuple[PhoneMetadata | None, re.Pattern[str] | None]:
+    """The metadata phonenumbers.parse reads a country code's numbers by, and the pattern of a
+    national prefix it may strip from them (None: there is none)."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    prefix = metadata.national_prefix_for_parsing if metadata is not None else None
+    return metadata, re.compile(prefix) if prefix else None
 
 
 def e164(country_code: int, national: str) -> str:
@@ -90,10 +102,23 @@ def region_of(country_code: int, national: str) -> str | None:
     return None
 
 
-def is_valid_in(country_code: int, national: str, region: str) -> bool:
-    """`phonenumbers.is_valid_number_for_region` for the region `region_of` gave."""
-    patterns = _patterns(country_code, region)
-    return patterns is not None and patterns.valid(national)
+def valid_region(country_code: int, national: str) -> str | None:
+    """The region `region_of` gives, if the number is valid there
+    (`phonenumbers.is_valid_number_for_region`); else None. Each region's patterns are tried once."""
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    if len(regions) == 1:
+        patterns = _patterns(country_code, regions[0])
+        return regions[0] if patterns is not None and patterns.valid(national) else None
+    for region in regions:  # as region_of picks
+        patterns = _patterns(country_code, region)
+        if patterns is None:
+            continue
+        if patterns.leading_digits is not None:
+            if patterns.leading_digits.match(national):
+                return region if patterns.valid(national) else None
+        elif patterns.valid(national):
+            return region
+    return None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ a refusal, its counts, the defaults (batch, reported errors, threads), the impor
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -182,9 +183,17 @@ def test_seeding_stores_the_numbers_not_there_yet_skipping_bad_ones() -> None:
     assert [record.subject for record in uow.changes.changes] == ["skip-invalid import"] * 2
 
 
-def test_overlapping_writes_shorten_the_switch_interval_only_while_they_run() -> None:
+def test_an_import_pauses_the_collector_and_shortens_the_switch_interval_only_while_it_runs() -> None:
     uow = FakeUnitOfWork()
     spy = Spying(uow)
+    collecting: list[bool] = []
+    add_new = uow.number_imports.add_new
+
+    def noting_the_collector(numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        collecting.append(gc.isenabled())
+        return add_new(numbers, import_id)
+
+    uow.number_imports.add_new = noting_the_collector  # type: ignore[method-assign]
     before = sys.getswitchinterval()
     sys.setswitchinterval(0.005)  # the interpreter's default, whatever ran in this process before
     try:
@@ -192,10 +201,49 @@ def test_overlapping_writes_shorten_the_switch_interval_only_while_they_run() ->
         ImportNumbers(uow, CURRENCIES, batch_size=2, overlap_writes=True)(
             rows(4)[2:], ImportMode.SKIP_INVALID
         )
-        assert spy.switch_intervals == [0.005, 0.001]
+        assert spy.switch_intervals == [0.001, 0.001]
+        assert collecting == [False, False]
         assert sys.getswitchinterval() == 0.005
+        assert gc.isenabled()
     finally:
         sys.setswitchinterval(before)
+
+
+def test_the_last_of_two_imports_at_once_restores_the_collector_and_the_switch_interval() -> None:
+    """The settings are the process's: the first import to end must not undo them under the
+    second, nor the second put back what the first had set."""
+    first_stores = threading.Event()
+    first_may_end = threading.Event()
+    seen_by_the_second: list[tuple[bool, float]] = []
+    first_uow, second_uow = FakeUnitOfWork(), FakeUnitOfWork()
+    first_add_new, second_add_new = first_uow.number_imports.add_new, second_uow.number_imports.add_new
+
+    def held(numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        first_stores.set()
+        assert first_may_end.wait(5)
+        return first_add_new(numbers, import_id)
+
+    def noting(numbers: Sequence[NewNumber], import_id: int | None = None) -> set[str]:
+        seen_by_the_second.append((gc.isenabled(), sys.getswitchinterval()))
+        return second_add_new(numbers, import_id)
+
+    first_uow.number_imports.add_new = held  # type: ignore[method-assign]
+    second_uow.number_imports.add_new = noting  # type: ignore[method-assign]
+    sys.setswitchinterval(0.005)
+    first = threading.Thread(
+        target=ImportNumbers(first_uow, CURRENCIES), args=(rows(1), ImportMode.SKIP_INVALID)
+    )
+    first.start()
+    try:
+        assert first_stores.wait(5)
+        ImportNumbers(second_uow, CURRENCIES)(rows(2)[1:], ImportMode.SKIP_INVALID)
+        assert (gc.isenabled(), sys.getswitchinterval()) == (False, 0.001)  # the first still runs
+    finally:
+        first_may_end.set()
+        first.join(5)
+    assert seen_by_the_second == [(False, 0.001)]
+    assert gc.isenabled()
+    assert sys.getswitchinterval() == 0.005
 
 
 def failing_after(made: list[ImportRow]) -> Iterator[ImportRow]:

@@ -32,12 +32,8 @@ def ours(text: str) -> tuple[object, ...]:
     except phonenumbers.NumberParseException as error:
         return ("refused", error.error_type)
     region = phone_parsing.region_of(*parsed)
-    return (
-        phone_parsing.e164(*parsed),
-        parsed,
-        region,
-        region is not None and phone_parsing.is_valid_in(*parsed, region),
-    )
+    valid_in = phone_parsing.valid_region(*parsed)
+    return (phone_parsing.e164(*parsed), parsed, region, valid_in is not None and valid_in == region)
 
 
 def examples() -> Iterator[phonenumbers.PhoneNumber]:
