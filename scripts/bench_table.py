@@ -8,6 +8,14 @@
 5. a bulk change (POST /numbers/bulk-changes) of every number of one country (about a tenth of
    them): its dry run's count, then the change itself, recorded in the history, timed.
 
+Two floors, measured in the same run on a second database of the same schema, say what the
+database alone costs (this machine's speed varies 2-3x from hour to hour, so the import and the
+bulk change are judged by their ratio to these as well as by the clock):
+- the copy floor: the same rows, already in COPY's text form, copied straight into the table in
+  batches of the import's size, in one transaction, before and after the import;
+- the update floor: one plain UPDATE giving the same country's numbers the same price and a new
+  version, no history.
+
 Each measured step runs in its own process, so its peak RSS is its own. In-process timing through
 Flask's test client (no HTTP server, no network): what the app and the database cost.
 """
@@ -15,6 +23,7 @@ Flask's test client (no HTTP server, no network): what the app and the database 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import resource
 import statistics
@@ -22,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +54,8 @@ def main(count: int) -> None:
     try:
         url = create_database(cluster.admin_url, "bench")
         command.upgrade(alembic_config(url), "head")
+        floor_url = create_database(cluster.admin_url, "floor")
+        command.upgrade(alembic_config(floor_url), "head")
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "numbers.csv"
             started = time.perf_counter()
@@ -57,11 +69,17 @@ def main(count: int) -> None:
                     )
             size_mib = path.stat().st_size / 2**20
             print(f"generated {count:,} rows ({size_mib:.0f} MiB) in {time.perf_counter() - started:.1f} s")
+            floors = [child("copy-floor", floor_url, str(path), "first")]
             imported = child("import", url, str(path))
+            floors.append(child("copy-floor", floor_url, str(path)))
+            copy_floor = statistics.mean(floor["seconds"] for floor in floors)
+            both = " and ".join(f"{floor['seconds']:.1f}" for floor in floors)
+            print(f"floor:   the same rows copied straight into the table: {both} s (before, after)")
             print(
                 f"import:  {imported['created']:,} rows in {imported['seconds']:.1f} s "
                 f"({imported['created'] / imported['seconds']:,.0f} rows/s; the upload "
-                f"{imported['upload_seconds']:.1f} s of it), peak RSS {imported['rss_mb']:.0f} MB"
+                f"{imported['upload_seconds']:.1f} s of it), peak RSS {imported['rss_mb']:.0f} MB; "
+                f"{imported['seconds'] / copy_floor:.2f} x the copy floor"
             )
         exported = child("export", url)
         print(
@@ -72,9 +90,12 @@ def main(count: int) -> None:
         for name, figures in listed["pages"].items():
             print(f"list:    {name:<58} median {figures['median_ms']:.2f} ms  p95 {figures['p95_ms']:.2f} ms")
         bulk = child("bulk", url)
+        update_floor = child("update-floor", floor_url)
         print(
             f"bulk:    {bulk['count']:,} numbers (country=BR) re-priced in {bulk['seconds']:.2f} s, "
-            f"each change in the history (the dry run's count {bulk['dry_run_seconds']:.2f} s)"
+            f"each change in the history (the dry run's count {bulk['dry_run_seconds']:.2f} s); "
+            f"{bulk['seconds'] / update_floor['seconds']:.2f} x the update floor "
+            f"({update_floor['count']:,} rows in {update_floor['seconds']:.2f} s)"
         )
     finally:
         cluster.stop()
@@ -138,6 +159,64 @@ def import_step(url: str, path: str) -> dict[str, Any]:
         "seconds": seconds,
         "rss_mb": _peak_rss_mb(),
     }
+
+
+def copy_floor_step(url: str, path: str, first: str = "") -> dict[str, Any]:
+    """The database's own cost of storing the file's rows: COPY text built beforehand (not timed),
+    copied in batches of the import's size into the table, in one transaction. The rows go in
+    once: the second run (after the import) empties the table first, also untimed."""
+    from sqlalchemy import create_engine
+
+    from src.domain.phone_numbers import PhoneNumber
+    from src.infrastructure.repositories import IMPORT_COLUMNS
+    from src.infrastructure.settings import Settings
+
+    batch_size = Settings().import_batch_size
+    codes = {"U$": "USD", "R$": "BRL", "€": "EUR"}
+    lines = []
+    with open(path, newline="") as file:
+        reader = csv.reader(file)
+        next(reader)
+        for value, monthly, setup, symbol in reader:
+            country = PhoneNumber.parse(value).country or "\\N"
+            lines.append(f"{value}\t{monthly}\t{setup}\t{codes[symbol]}\t{country}\t1\n")  # 1: an import's id
+    batches = ["".join(lines[at : at + batch_size]) for at in range(0, len(lines), batch_size)]
+    del lines
+    engine = create_engine(url)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if not first:
+            cursor.execute("TRUNCATE numbers")
+            connection.commit()
+        started = time.perf_counter()
+        for batch in batches:
+            cursor.copy_expert(f"COPY numbers ({IMPORT_COLUMNS}) FROM STDIN", io.StringIO(batch))
+        connection.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        connection.close()
+        engine.dispose()
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as autocommit:
+        autocommit.exec_driver_sql("VACUUM ANALYZE numbers")
+    return {"seconds": seconds}
+
+
+def update_floor_step(url: str) -> dict[str, Any]:
+    """The database's own cost of re-pricing what the bulk step re-prices: one UPDATE, no history."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            started = time.perf_counter()
+            count = connection.execute(
+                text("UPDATE numbers SET monthly_price = 0.05, version = version + 1 WHERE country = 'BR'")
+            ).rowcount
+            seconds = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return {"count": count, "seconds": seconds}
 
 
 def export_step(url: str) -> dict[str, Any]:
@@ -229,7 +308,14 @@ def bulk_step(url: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    steps = {"--import": import_step, "--export": export_step, "--list": list_step, "--bulk": bulk_step}
+    steps: dict[str, Callable[..., dict[str, Any]]] = {
+        "--import": import_step,
+        "--copy-floor": copy_floor_step,
+        "--export": export_step,
+        "--list": list_step,
+        "--bulk": bulk_step,
+        "--update-floor": update_floor_step,
+    }
     if len(sys.argv) > 1 and sys.argv[1] in steps:
         print(json.dumps(steps[sys.argv[1]](*sys.argv[2:])))
     else:
