@@ -127,7 +127,8 @@ login_attempts = Table(
 )
 
 # Large imports run as jobs (src/application/import_jobs.py): the job's state, and the uploaded
-# file in chunks that any worker can read back, deleted when the job ends.
+# file in chunks that any worker can read back, deleted when the job ends (stored uncompressed on
+# PostgreSQL, migration 0011: compressing took longer than storing).
 import_jobs = Table(
     "import_jobs",
     metadata,
