@@ -8,11 +8,12 @@
 5. a bulk change (POST /numbers/bulk-changes) of every number of one country (about a tenth of
    them): its dry run's count, then the change itself, recorded in the history, timed.
 
-Two floors, measured in the same run on a second database of the same schema, say what the
-database alone costs (this machine's speed varies 2-3x from hour to hour, so the import and the
-bulk change are judged by their ratio to these as well as by the clock):
-- the copy floor: the same rows, already in COPY's text form, copied straight into the table in
-  batches of the import's size, in one transaction, before and after the import;
+Two floors, measured in the same run, say what the database alone costs (this machine's speed
+varies 2-3x from hour to hour, so the import and the bulk change are judged by their ratio to
+these as well as by the clock):
+- the copy floor: the same rows, already in COPY's text form, copied straight into the table of a
+  second database of the same schema, in batches of the import's size, in one transaction, before
+  and after the import;
 - the update floor: one plain UPDATE giving the same country's numbers the same price and a new
   version, no history, on a copy of the benchmark's database made just before the bulk change.
 
