@@ -40,6 +40,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 NUMBERS = "/api/v1/numbers"
+CURRENCIES = {"U$": "USD", "R$": "BRL", "€": "EUR"}  # the file's symbols, as the app's catalog reads them
 REPEAT = 200
 
 
@@ -63,7 +64,7 @@ def main(count: int) -> None:
             with path.open("w", newline="") as file:
                 writer = csv.writer(file)
                 writer.writerow(("value", "monthyPrice", "setupPrice", "currency"))
-                symbols = {"USD": "U$", "BRL": "R$", "EUR": "€"}
+                symbols = {code: symbol for symbol, code in CURRENCIES.items()}
                 for data in demo_numbers(count, tuple(symbols)):
                     writer.writerow(
                         (data.value, data.monthly_price, data.setup_price, symbols[str(data.currency)])
@@ -189,14 +190,14 @@ def copy_floor_step(url: str, path: str, first: str = "") -> dict[str, Any]:
     from src.infrastructure.settings import Settings
 
     batch_size = Settings().import_batch_size
-    codes = {"U$": "USD", "R$": "BRL", "€": "EUR"}
     lines = []
     with open(path, newline="") as file:
         reader = csv.reader(file)
         next(reader)
         for value, monthly, setup, symbol in reader:
             country = PhoneNumber.parse(value).country or "\\N"
-            lines.append(f"{value}\t{monthly}\t{setup}\t{codes[symbol]}\t{country}\t1\n")  # 1: an import's id
+            # 1: the created_by_change_id an import writes (its record's id)
+            lines.append(f"{value}\t{monthly}\t{setup}\t{CURRENCIES[symbol]}\t{country}\t1\n")
     batches = ["".join(lines[at : at + batch_size]) for at in range(0, len(lines), batch_size)]
     del lines
     engine = create_engine(url)
