@@ -322,6 +322,9 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         return self._session.get_bind().dialect.name
 
 
+_COPY_NULL = "\\N"
+
+
 class _CopyText:
     """A batch as COPY text, written out as the driver reads it: the database stores the first
     rows while the next are written. (Written whole, a batch of 20,000 kept the database waiting
@@ -340,9 +343,6 @@ class _CopyText:
             f"{monthly_price.currency.code}\t{phone_number.country or _COPY_NULL}\t{created_by}\n"
             for phone_number, monthly_price, setup_price in itertools.islice(self._rows, self._ROWS_PER_READ)
         )
-
-
-_COPY_NULL = "\\N"
 
 
 def _field_change_json(name: str, before: ColumnElement[Any], after: Any) -> ColumnElement[Any]:
