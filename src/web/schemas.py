@@ -127,15 +127,25 @@ class NumberOut(BaseModel):
 
 
 def numbers_json(views: Iterable[NumberView]) -> bytes:
-    """One pass from views to UTF-8 bytes (the C encoder; no model per row)."""
-    return _encode([NumberOut.document(view) for view in views]).encode()
+    """One pass from views to UTF-8 bytes, no dict or model per row."""
+    return ("[" + ",".join(map(_view_json, views)) + "]").encode()
 
 
 def number_json(view: NumberView) -> bytes:
-    return _encode(NumberOut.document(view)).encode()
+    return _view_json(view).encode()
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _view_json(view: NumberView) -> str:
+    """NumberOut.document(view) as JSON, written into a template: the encoder, which makes a chunk
+    of every key and value, took twice as long for a page. Text goes through the encoder's
+    own escaping."""
+    return (
+        f'{{"id":{view.id:d},"value":{_quoted(view.value)},"monthyPrice":{_quoted(view.monthly_price)},'
+        f'"setupPrice":{_quoted(view.setup_price)},"currency":{_quoted(view.currency)}}}'
+    )
+
+
+_quoted = json.encoder.encode_basestring
 
 
 # An empty filter parameter is no filter, so every pattern also allows "".
