@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -19,10 +20,13 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    Numeric,
     Row,
     Select,
     String,
     bindparam,
+    case,
+    cast,
     exc,
     func,
     literal,
@@ -57,6 +61,7 @@ from src.infrastructure.database import PREPARE
 from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
+from src.infrastructure.types import AmountText
 
 STREAM_ROWS = 10_000
 # A planner's estimate of a filter's matches changes only as fast as the statistics do: a process
@@ -69,8 +74,8 @@ _VIEW_COLUMNS = (
     numbers.c.id,
     numbers.c.version,
     type_coerce(numbers.c.e164, String).label("e164"),
-    numbers.c.monthly_price,
-    numbers.c.setup_price,
+    AmountText(numbers.c.monthly_price).label("monthly_price"),
+    AmountText(numbers.c.setup_price).label("setup_price"),
     type_coerce(numbers.c.currency, String).label("currency"),
 )
 _ONE_NUMBER = (
@@ -89,20 +94,12 @@ _ONE_WITH_HOLDER = (
     )
     .execution_options(**{PREPARE: True})
 )
-_RAW_HOLDER_COLUMNS: tuple[Any, ...] = tuple(
-    type_coerce(column, NullType()).label(column.name) for column in _HOLDER.c
-)
+_PRICES = (SortField.MONTHLY_PRICE, SortField.SETUP_PRICE)  # read as text, compared as Decimals
 _SORT_COLUMN_NAMES = {
     SortField.ID: "id",
     SortField.VALUE: "e164",
     SortField.MONTHLY_PRICE: "monthly_price",
     SortField.SETUP_PRICE: "setup_price",
-}
-_SORT_VALUE_INDEX = {
-    SortField.ID: 0,
-    SortField.VALUE: 2,
-    SortField.MONTHLY_PRICE: 3,
-    SortField.SETUP_PRICE: 4,
 }
 
 
@@ -281,8 +278,8 @@ class SqlAlchemyNumberReader(NumberReader):
             number_id,
             version,
             international_format(e164),
-            f"{monthly_price:.2f}",
-            f"{setup_price:.2f}",
+            monthly_price,
+            setup_price,
             self._symbols.get(currency, currency),
         )
 
@@ -336,20 +333,23 @@ class SqlAlchemyNumberReader(NumberReader):
 
 
 def _with_holder(statement: Select[Any], sort: Sort) -> Select[Any]:
-    """The token's holder beside every row of the page; with no page row, or no holder, a row
-    still comes back, its missing half all NULL (as for one number). The holder's columns come
-    untyped: their conversions (email, role, times) would otherwise run on each of the page's
-    rows; `_holder_of` converts the first row's only."""
+    """The token's holder on the page's first row; with no page row, or no holder, a row still
+    comes back, its missing half all NULL (as for one number). Beside each of a page's rows, the
+    holder's columns (two times, a password hash) cost the driver more than the row's own. They
+    come untyped: `_holder_of` converts the first row's."""
     page = statement.subquery("page")
+    order = _order_on(page, sort)
+    first = func.row_number().over(order_by=order) == 1
+    holder = (case((first, type_coerce(col, NullType())), else_=null()).label(col.name) for col in _HOLDER.c)
     return (
-        select(*_RAW_HOLDER_COLUMNS, *page.c)
+        select(*holder, *page.c)
         .select_from(
             select(literal(1).label("anchor"))
             .subquery("anchor")
             .outerjoin(_HOLDER, true())
             .outerjoin(page, true())
         )
-        .order_by(*_order_on(page, sort))
+        .order_by(*order)
     )
 
 
@@ -360,15 +360,22 @@ def _written(number: int) -> ColumnElement[int]:
 
 
 def _order_on(page: Any, sort: Sort) -> list[Any]:
+    """The sort, on a page's columns, whose prices are text: ordered as the amounts they are."""
     result = []
     for key in sort.keys:
         column = page.c[_SORT_COLUMN_NAMES[key.field]]
+        if key.field in _PRICES:
+            column = cast(column, Numeric(8, 2))
         result.append(column.desc() if key.descending else column.asc())
     return result
 
 
 def _position(row: Row[Any], sort: Sort) -> tuple[SortValue, ...]:
-    return tuple(row._mapping[_SORT_COLUMN_NAMES[key.field]] for key in sort.keys)
+    values = [row._mapping[_SORT_COLUMN_NAMES[key.field]] for key in sort.keys]
+    return tuple(
+        Decimal(value) if key.field in _PRICES else value
+        for key, value in zip(sort.keys, values, strict=True)
+    )
 
 
 def _planned_rows(connection: Connection, query: Select[Any]) -> int:

@@ -8,6 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String, Text, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 from src.application.results import NumberResult
@@ -44,6 +47,28 @@ class Amount(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return super().result_processor(dialect, coltype)
         return self.load_dialect_impl(dialect).result_processor(dialect, coltype)
+
+
+class AmountText(FunctionElement[str]):
+    """An Amount column as the API writes it, two decimals ("3.40"), written by the database: a
+    page's Decimals, made by the driver and formatted again, cost more than the rest of its rows.
+    Rendered for PostgreSQL and SQLite only."""
+
+    type = String()
+    name = "amount_text"
+    inherit_cache = True
+
+
+@compiles(AmountText, "postgresql")
+def _amount_text_on_postgresql(element: AmountText, compiler: SQLCompiler, **kw: Any) -> str:
+    # NUMERIC(8, 2) as text always has its two decimals.
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(AmountText, "sqlite")
+def _amount_text_on_sqlite(element: AmountText, compiler: SQLCompiler, **kw: Any) -> str:
+    cents = compiler.process(element.clauses, **kw)  # integer cents, never negative
+    return f"printf('%d.%02d', {cents} / 100, {cents} % 100)"
 
 
 class AsciiCode(TypeDecorator[str]):

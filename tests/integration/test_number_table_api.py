@@ -30,7 +30,8 @@ POOL = [
     phonenumbers.format_number(phonenumbers.parse(str(data.value)), phonenumbers.PhoneNumberFormat.E164)
     for data in demo_numbers(60, ("USD", "BRL", "EUR"))
 ]
-PRICES = [Decimal(p) for p in ("0.00", "0.50", "1.00", "1.50", "12.34")]  # few, to make ties
+# Few, to make ties; 2.00 and 12.34 are in the opposite order as text.
+PRICES = [Decimal(p) for p in ("0.00", "0.50", "1.00", "1.50", "2.00", "12.34")]
 SYMBOLS = {"USD": "U$", "BRL": "R$", "EUR": "€"}
 SORT_WIRE = {"id": "id", "value": "e164", "monthyPrice": "monthly", "setupPrice": "setup"}
 
@@ -144,6 +145,25 @@ def test_filters_sort_and_keyset_pages_agree_with_a_brute_force_filter(
         assert [n["id"] for n in first_page.json] == expected[:per_page]  # type: ignore[union-attr]
 
     agrees()
+
+
+@pytest.mark.parametrize("sort", ["monthyPrice", "-monthyPrice", "setupPrice", "-setupPrice"])
+@pytest.mark.parametrize("paging", [{"page": 1}, {"cursor": ""}])
+def test_prices_sort_by_amount_not_by_their_text(
+    client: FlaskClient, sort: str, paging: dict[str, Any]
+) -> None:
+    amounts = ["9.00", "100.00", "10.50", "0.99", "10.05"]
+    for index, amount in enumerate(amounts):
+        created_id(client, value=nth_phone_number(index), monthyPrice=amount, setupPrice=amount)
+    field = sort.lstrip("-")
+    for per_page in (2, 10):  # pages of every kind: counted or not, with more to follow or not
+        seen, response = [], client.get(NUMBERS, query_string={"sort": sort, "per_page": per_page, **paging})
+        while True:
+            seen += [number[field] for number in response.json]  # type: ignore[union-attr]
+            if "next" not in links(response):
+                break
+            response = client.get(links(response)["next"])
+        assert seen == sorted(amounts, key=Decimal, reverse=sort.startswith("-"))
 
 
 def inventory_engine(app: Flask) -> Any:

@@ -53,16 +53,31 @@ def test_creates_the_agreed_example_exactly(client: FlaskClient) -> None:
     assert fetched.json == response.json
 
 
-def test_a_json_number_price_is_read_exactly_and_returned_as_text(client: FlaskClient) -> None:
+@pytest.mark.parametrize(
+    ("monthly", "setup", "written"),
+    [
+        ("0.1", "999999.99", ("0.10", "999999.99")),
+        ("0", "0.05", ("0.00", "0.05")),
+        ("10", "100.5", ("10.00", "100.50")),
+    ],
+)
+def test_a_json_number_price_is_read_exactly_and_returned_as_text(
+    client: FlaskClient, monthly: str, setup: str, written: tuple[str, str]
+) -> None:
     response = client.post(
         NUMBERS,
-        data='{"value": "+5584912344321", "monthyPrice": 0.1, "setupPrice": 999999.99, "currency": "USD"}',
+        data=f'{{"value": "+5584912344321", "monthyPrice": {monthly}, "setupPrice": {setup}, '
+        '"currency": "USD"}',
         content_type="application/json",
     )
     assert response.status_code == 201
-    assert response.json["monthyPrice"] == "0.10"  # type: ignore[index]
-    assert response.json["setupPrice"] == "999999.99"  # type: ignore[index]
+    assert (response.json["monthyPrice"], response.json["setupPrice"]) == written  # type: ignore[index]
     assert response.json["currency"] == "U$"  # type: ignore[index]
+    # The reads write prices their own way (the database writes them as text): the same text.
+    assert client.get(response.headers["Location"]).json == response.json
+    assert client.get(NUMBERS).json == [response.json]
+    for sort in ("monthyPrice", "-setupPrice"):
+        assert client.get(NUMBERS, query_string={"sort": sort, "cursor": ""}).json == [response.json]
 
 
 def test_id_in_a_create_body_is_ignored(client: FlaskClient) -> None:
