@@ -62,8 +62,8 @@ class NumberRecord(NamedTuple):
     """A stored number as plain values, for reading in bulk (exports): no entity, no session."""
 
     e164: str
-    monthly_price: Decimal
-    setup_price: Decimal
+    monthly_price: str  # two decimals, e.g. "0.03"
+    setup_price: str
     currency_code: str
 
 

@@ -245,8 +245,8 @@ class SqlAlchemyNumberReader(NumberReader):
         query = (
             select(
                 type_coerce(numbers.c.e164, String),
-                numbers.c.monthly_price,
-                numbers.c.setup_price,
+                AmountText(numbers.c.monthly_price),
+                AmountText(numbers.c.setup_price),
                 type_coerce(numbers.c.currency, String),
             )
             .where(*number_queries.conditions(listing.filter, postgresql=self._postgresql))

@@ -186,12 +186,7 @@ def write_number_rows(records: Iterable[NumberRecord], symbol: Callable[[str], s
     symbols: dict[str, str] = {}
     for chunk in _chunks(records, WRITE_CHUNK_ROWS):
         writer.writerows(
-            (
-                e164,
-                f"{monthly_price:.2f}",
-                f"{setup_price:.2f}",
-                symbols.get(code) or symbols.setdefault(code, symbol(code)),
-            )
+            (e164, monthly_price, setup_price, symbols.get(code) or symbols.setdefault(code, symbol(code)))
             for e164, monthly_price, setup_price, code in chunk
         )
         yield buffer.getvalue()

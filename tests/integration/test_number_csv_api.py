@@ -242,6 +242,13 @@ def test_exports_every_matching_number_in_order_not_a_page(client: FlaskClient) 
     assert len(list(csv.DictReader(io.StringIO(filtered.get_data(as_text=True))))) == 5
 
 
+def test_exported_prices_have_two_decimals(client: FlaskClient) -> None:
+    created_id(client, value=nth_phone_number(1), monthyPrice="0", setupPrice="999999.99", currency="R$")
+    created_id(client, value=nth_phone_number(2), monthyPrice="0.05", setupPrice="10.5", currency="U$")
+    exported = client.get(NUMBERS, headers=CSV_ACCEPT).get_data(as_text=True)
+    assert exported.splitlines()[1:] == ["+5584900000001,0.00,999999.99,R$", "+5584900000002,0.05,10.50,U$"]
+
+
 def test_export_wipe_import_reproduces_the_inventory(app: Flask, client: FlaskClient, runner: Any) -> None:
     runner.invoke(args=["seed", "--count", "300"])
     before = client.get(NUMBERS, query_string={"per_page": 100, "cursor": "", "sort": "value"})

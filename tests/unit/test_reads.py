@@ -55,8 +55,8 @@ def test_export_streams_what_the_reader_streams_for_the_listing() -> None:
     uow = FakeUnitOfWork()
     reader = StubNumberReader(uow.numbers, CURRENCIES)
     reader.records = [
-        NumberRecord("+5584912344321", Decimal("0.03"), Decimal("3.40"), "USD"),
-        NumberRecord("+5584912344322", Decimal("1.00"), Decimal("2.00"), "BRL"),
+        NumberRecord("+5584912344321", "0.03", "3.40", "USD"),
+        NumberRecord("+5584912344322", "1.00", "2.00", "BRL"),
     ]
     listing = Listing(NumberFilter(country="BR"), Sort.parse("-monthyPrice"))
     assert list(ExportNumbers(reader)(listing)) == reader.records
