@@ -8,7 +8,7 @@ import select
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from src.application.errors import StorageUnavailable
@@ -70,19 +70,27 @@ def _run_prepared(
     context: Any,
     executemany: bool,
 ) -> tuple[str, Any]:
-    """A statement marked PREPARE is prepared on its connection the first time that connection runs
-    it (`PREPARE name AS ...; EXECUTE name(values)`, one round trip), then run as `EXECUTE
-    name(values)`: for the reads of every request, PostgreSQL's planning cost as much as running
-    them. What a connection has prepared is kept in the pool's record of it, which SQLAlchemy
-    clears whenever it opens a new connection, and is counted as prepared only once a run
-    succeeded; names are never reused on a connection, so a failed run cannot leave a clash."""
+    """A statement marked PREPARE runs as `_prepared_form` says. A preparation is counted only
+    once its run succeeded (`_count_as_prepared`)."""
     if executemany or not context.execution_options.get(PREPARE):
         return statement, parameters
-    info = connection.info
+    run, preparing = _prepared_form(connection.info, statement)
+    if preparing is not None:
+        connection.info[_PREPARING] = (context, statement, preparing)
+    return run, parameters
+
+
+def _prepared_form(info: dict[Any, Any], statement: str) -> tuple[str, str | None]:
+    """What to run for `statement` on a connection whose pool record is `info`, and, if that run
+    prepares it, the EXECUTE to record once the run succeeded. The first time a connection runs it:
+    `PREPARE name AS ...; EXECUTE name(values)`, one round trip; then `EXECUTE name(values)`: for
+    the reads of every request, PostgreSQL's planning cost as much as running them. SQLAlchemy
+    clears the record whenever it opens a new connection; names are never reused on a connection,
+    so a failed run cannot leave a clash."""
     prepared: dict[str, str] = info.setdefault(_PREPARED, {})
     execute = prepared.get(statement)
     if execute is not None:
-        return execute, parameters
+        return execute, None
     first = ""
     if len(prepared) >= MAX_PREPARED_PER_CONNECTION:
         first = "DEALLOCATE ALL; "
@@ -92,8 +100,7 @@ def _run_prepared(
     name = f"read_{next(info.setdefault(_PREPARED_NAMES, itertools.count()))}"
     values = ", ".join(f"%({parameter})s" for parameter in names)
     execute = f"EXECUTE {name}({values})" if names else f"EXECUTE {name}"
-    info[_PREPARING] = (context, statement, execute)
-    return f"{first}PREPARE {name} AS {numbered}; {execute}", parameters
+    return f"{first}PREPARE {name} AS {numbered}; {execute}", execute
 
 
 def _count_as_prepared(
@@ -105,6 +112,82 @@ def _count_as_prepared(
     if preparing is not None and preparing[0] is context:
         _context, statement, execute = connection.info.pop(_PREPARING)
         connection.info[_PREPARED][statement] = execute
+
+
+class DirectRead:
+    """A fixed statement that every request runs, run on a pooled connection's driver directly
+    with psycopg2: past the engine's execution path (its Connection, execution context, events and
+    result), which was a fifth of a GET's Python. Marked PREPARE, it runs prepared as the engine
+    would run it, on the same record of the connection. Its row comes back as a tuple with the
+    statement's result types applied; errors come out as the engine's do (DBAPIError, a lost
+    connection invalidated), so callers translate them the same way. Other drivers go through the
+    engine."""
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        self._engine = engine
+        self._statement = statement
+        dialect = engine.dialect
+        self._direct = dialect.driver == "psycopg2"
+        compiled = statement.compile(dialect=dialect)
+        self._sql = str(compiled)
+        self._constants = {name: value for name, value in compiled.params.items() if value is not None}
+        self._prepared = bool(statement.get_execution_options().get(PREPARE)) and event.contains(
+            engine, "before_cursor_execute", _run_prepared
+        )
+        self._conversions = [
+            (index, convert)
+            for index, column in enumerate(statement.selected_columns)
+            if (convert := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        ]
+
+    def first(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        if not self._direct:
+            with self._engine.connect() as connection:
+                found = connection.execute(self._statement, values).first()
+            return None if found is None else tuple(found)
+        row = self._run({**self._constants, **values})
+        if row is None or not self._conversions:
+            return row
+        converted = list(row)
+        for index, convert in self._conversions:
+            converted[index] = convert(converted[index])
+        return tuple(converted)
+
+    def _run(self, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+        dialect = self._engine.dialect
+        error_class = dialect.loaded_dbapi.Error
+        try:
+            connection = self._engine.raw_connection()
+        except error_class as error:  # connecting failed: the pool hands on the driver's error
+            raise exc.DBAPIError.instance(None, None, error, error_class, dialect=dialect) from error
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            run, preparing = (
+                _prepared_form(connection.info, self._sql) if self._prepared else (self._sql, None)
+            )
+            cursor.execute(run, parameters)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            if preparing is not None:
+                connection.info[_PREPARED][self._sql] = preparing
+            return row
+        except error_class as error:
+            lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                self._sql,
+                None,
+                error,
+                error_class,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
+            connection.close()
 
 
 def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -57,7 +57,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
-from src.infrastructure.database import PREPARE
+from src.infrastructure.database import PREPARE, DirectRead
 from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
@@ -114,6 +114,7 @@ class SqlAlchemyNumberReader(NumberReader):
         self._estimates_lock = threading.Lock()
         self._statements: dict[tuple[object, ...], Select[Any]] = {}
         self._statements_lock = threading.Lock()
+        self._one_with_holder = DirectRead(read_engine, _ONE_WITH_HOLDER)
         dialect = read_engine.dialect
         self._holder_conversions = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _HOLDER.c
@@ -130,10 +131,12 @@ class SqlAlchemyNumberReader(NumberReader):
         self, number_id: int, token_hash: str
     ) -> tuple[tuple[AccessToken, User] | None, NumberView | None]:
         wanted = number_id if 0 < number_id <= MAX_ID else 0  # 0: no row, and no overflow
-        with self._connection() as connection:
-            row = connection.execute(_ONE_WITH_HOLDER, {"number_id": wanted, "token_hash": token_hash}).one()
-        view = None if row.id is None else self._view(row[-len(_VIEW_COLUMNS) :])
-        return token_with_holder(row), view
+        with self._translated_errors():
+            row = self._one_with_holder.first({"number_id": wanted, "token_hash": token_hash})
+        assert row is not None  # the anchor's row always comes back
+        holder, number = row[: len(_HOLDER.c)], row[len(_HOLDER.c) :]
+        view = None if number[0] is None else self._view(number)
+        return token_with_holder(HolderRow(*holder)), view
 
     def page(
         self, listing: Listing, per_page: int, *, offset: int = 0, after: Position | None = None

@@ -68,7 +68,7 @@ from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import EmailAddress, Role, User
 from src.infrastructure import number_queries
-from src.infrastructure.database import PREPARE
+from src.infrastructure.database import PREPARE, DirectRead
 from src.infrastructure.orm import as_loaded
 from src.infrastructure.storage_errors import UNIQUE_VIOLATION, is_unavailable, translated_storage_errors
 from src.infrastructure.tables import (
@@ -479,13 +479,12 @@ class SqlAlchemyTokenHolders(TokenHolders):
     """Every request asks: one Core query on the autocommit engine, no session, no transaction."""
 
     def __init__(self, read_engine: Engine) -> None:
-        self._engine = read_engine
+        self._read = DirectRead(read_engine, _PREPARED_TOKEN_WITH_HOLDER)
 
     def get_with_holder(self, token_hash: str) -> tuple[AccessToken, User] | None:
         try:
-            with self._engine.connect() as connection:
-                found = connection.execute(_PREPARED_TOKEN_WITH_HOLDER, {"token_hash": token_hash})
-                return token_with_holder(found.one_or_none())
+            found = self._read.first({"token_hash": token_hash})
+            return None if found is None else token_with_holder(HolderRow(*found))
         except (exc.DBAPIError, exc.TimeoutError) as error:
             if is_unavailable(error):
                 raise StorageUnavailable("the database cannot be reached") from error

@@ -1,20 +1,38 @@
 """The reads every request makes are prepared once per connection on PostgreSQL, and stay right
-when a run fails, when the server replaces a connection and when a connection holds many."""
+when a run fails, when the server replaces a connection and when a connection holds many; the
+direct reads (the driver without the engine's execution path) keep the engine's bookkeeping, its
+errors and its result types."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, exc, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    bindparam,
+    cast,
+    exc,
+    func,
+    literal,
+    make_url,
+    select,
+    text,
+)
 
 from src.bootstrap import create_app, engine_of
+from src.domain.users import EmailAddress, Role
 from src.infrastructure import database
-from src.infrastructure.database import PREPARE, create_database_engine
+from src.infrastructure.database import PREPARE, DirectRead, create_database_engine
 from src.infrastructure.settings import Settings
+from src.infrastructure.storage_errors import is_unavailable
+from src.infrastructure.types import EmailType, RoleType, UtcDateTime
 from tests.conftest import client_as
 from tests.integration.conftest import only_postgresql
 from tests.integration.test_connection_pool import terminate
@@ -23,6 +41,9 @@ from tests.integration.test_numbers_api import EXAMPLE
 pytestmark = only_postgresql  # SQLite has no server-side prepared statements
 
 NEXT = text("SELECT CAST(:value AS integer) + 1 AS next").execution_options(**{PREPARE: True})
+NEXT_SELECT = select((cast(bindparam("value"), Integer) + 1).label("next")).execution_options(
+    **{PREPARE: True}
+)
 
 
 @pytest.fixture
@@ -92,6 +113,72 @@ def test_a_connection_that_prepared_too_many_starts_over(
             23,
         ]
         assert len(prepared_on(connection)) <= 2
+
+
+def test_a_direct_read_is_prepared_once_on_the_record_the_engine_keeps(read_engine: Engine) -> None:
+    read = DirectRead(read_engine, NEXT_SELECT)
+    assert [read.first({"value": value}) for value in (1, 2, 3)] == [(2,), (3,), (4,)]
+    with read_engine.connect() as connection:  # the pool's one connection, the same record
+        assert connection.execute(NEXT_SELECT, {"value": 4}).scalar_one() == 5
+        statements = prepared_on(connection)
+    assert len(statements) == 1
+    assert "AS SELECT CAST($1 AS INTEGER) + $2 AS next" in statements[0]
+
+
+def test_a_direct_read_whose_run_failed_raises_as_the_engine_does_and_runs_again(read_engine: Engine) -> None:
+    read = DirectRead(read_engine, NEXT_SELECT)
+    with pytest.raises(exc.DataError):
+        read.first({"value": "not a number"})  # prepared, then its EXECUTE failed
+    assert read.first({"value": 41}) == (42,)
+    with pytest.raises(exc.DataError):
+        read.first({"value": "not a number"})
+    assert read.first({"value": 1}) == (2,)
+
+
+def test_a_direct_read_that_loses_its_connection_is_unavailable_and_the_next_one_reconnects(
+    read_engine: Engine,
+) -> None:
+    backend = select(func.pg_backend_pid())
+    first = DirectRead(read_engine, backend).first({})
+    with pytest.raises(exc.OperationalError) as lost:
+        DirectRead(read_engine, select(func.pg_terminate_backend(func.pg_backend_pid()))).first({})
+    assert lost.value.connection_invalidated
+    assert is_unavailable(lost.value)
+    assert DirectRead(read_engine, backend).first({}) != first
+
+
+def test_a_direct_read_of_a_database_that_does_not_answer_is_unavailable(database_url: str) -> None:
+    nowhere = make_url(database_url).set(host="127.0.0.1", port=1)
+    engine = create_database_engine(
+        nowhere.render_as_string(hide_password=False), autocommit=True, prepared=True
+    )
+    try:
+        with pytest.raises(exc.OperationalError) as refused:
+            DirectRead(engine, NEXT_SELECT).first({"value": 1})
+        assert is_unavailable(refused.value)
+    finally:
+        engine.dispose()
+
+
+def test_a_direct_read_applies_the_statements_result_types(read_engine: Engine) -> None:
+    at = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
+    typed = select(
+        literal(at, UtcDateTime()).label("at"),
+        literal("admin@example.com", EmailType()).label("email"),
+        literal(Role.ADMIN, RoleType()).label("role"),
+    )
+    assert DirectRead(read_engine, typed).first({}) == (at, EmailAddress("admin@example.com"), Role.ADMIN)
+
+
+def test_a_direct_read_on_an_engine_that_does_not_prepare_prepares_nothing(database_url: str) -> None:
+    engine = create_database_engine(database_url, autocommit=True, prepared=False)
+    try:
+        read = DirectRead(engine, NEXT_SELECT)
+        assert [read.first({"value": value}) for value in range(7)] == [(value + 1,) for value in range(7)]
+        with engine.connect() as connection:
+            assert prepared_on(connection) == []
+    finally:
+        engine.dispose()
 
 
 def last_statements(app: Flask) -> list[str]:
