@@ -5,10 +5,22 @@ from __future__ import annotations
 import itertools
 import re
 import select
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event, exc, make_url, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Select,
+    create_engine,
+    event,
+    exc,
+    make_url,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from src.application.errors import StorageUnavailable
@@ -136,8 +148,8 @@ class DirectRead:
         )
         self._conversions = [
             (index, convert)
-            for index, column in enumerate(statement.selected_columns)
-            if (convert := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+            for index, convert in enumerate(result_conversions(statement.selected_columns, dialect))
+            if convert is not None
         ]
 
     def first(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -188,6 +200,11 @@ class DirectRead:
             if cursor is not None:
                 cursor.close()
             connection.close()
+
+
+def result_conversions(columns: Iterable[ColumnElement[Any]], dialect: Dialect) -> list[Any]:
+    """What the engine would do to each column's value from the driver (None: nothing)."""
+    return [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
 
 
 def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -57,7 +57,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
-from src.infrastructure.database import PREPARE, DirectRead
+from src.infrastructure.database import PREPARE, DirectRead, result_conversions
 from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
@@ -115,10 +115,7 @@ class SqlAlchemyNumberReader(NumberReader):
         self._statements: dict[tuple[object, ...], Select[Any]] = {}
         self._statements_lock = threading.Lock()
         self._one_with_holder = DirectRead(read_engine, _ONE_WITH_HOLDER)
-        dialect = read_engine.dialect
-        self._holder_conversions = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _HOLDER.c
-        ]
+        self._holder_conversions = result_conversions(_HOLDER.c, read_engine.dialect)
 
     def one(self, number_id: int) -> NumberView | None:
         if not 0 < number_id <= MAX_ID:
