@@ -42,8 +42,8 @@ class PhoneNumber:
                 f"{text!r} is not an international phone number (start it with + and the country code)"
             ) from error
         # The region is found on the way to validity, and imports store it: keep it.
-        region = phone_parsing.valid_region(country_code, national)
-        if region is None:
+        region, valid = phone_parsing.region_and_validity(country_code, national)
+        if not valid:
             raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
         number = cls(phone_parsing.e164(country_code, national))
         number.__dict__["country"] = _known(region)
@@ -57,7 +57,7 @@ class PhoneNumber:
     @cached_property
     def country(self) -> str | None:
         """ISO 3166 alpha-2 region of the number; None for non-geographic ones such as +800."""
-        return _known(phone_parsing.region_of(*phone_parsing.parse(self.e164)))
+        return _known(phone_parsing.region_and_validity(*phone_parsing.parse(self.e164))[0])
 
     def __str__(self) -> str:
         return self.e164

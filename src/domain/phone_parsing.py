@@ -2,14 +2,16 @@
 
 `phonenumbers.parse` first searches its input for letters, extensions, dialling prefixes and
 punctuation; for plain "+digits" text (what files, exports and other systems send) none of that
-can apply, so `parse` takes the library's own steps from the country code on. `region_of` and
-`valid_region` answer `region_code_for_number` and `is_valid_number_for_region` with each region's
-patterns compiled once, trying the common types (fixed line, mobile) first: validity only asks
-whether *some* type matches. An import checks a million numbers, so this is most of its time.
+can apply, so `parse` takes the library's own steps from the country code on.
+`region_and_validity` answers `region_code_for_number` and `is_valid_number_for_region` in one
+pass, with each region's patterns compiled once, trying the common types (fixed line, mobile)
+first: validity only asks whether *some* type matches. An import checks a million numbers, so this
+is most of its time.
 
-Both give exactly the library's answers; tests/unit/test_phone_parsing.py compares them on every
-region's example numbers, their mutations and random digits. The private helpers used here are
-pinned with the library's version in constraints.txt; that test is what an upgrade must pass.
+Both functions give exactly the library's answers; tests/unit/test_phone_parsing.py compares them
+on every region's example numbers, their mutations and random digits. The private helpers used
+here are pinned with the library's version in constraints.txt; that test is what an upgrade must
+pass.
 """
 
 from __future__ import annotations
@@ -83,42 +85,24 @@ def e164(country_code: int, national: str) -> str:
     return f"+{country_code}{national}"
 
 
-def region_of(country_code: int, national: str) -> str | None:
-    """`phonenumbers.region_code_for_number` ("001" for non-geographic numbers)."""
-    regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code)
-    if regions is None:
-        return None
+def region_and_validity(country_code: int, national: str) -> tuple[str | None, bool]:
+    """The region `phonenumbers.region_code_for_number` gives ("001" for non-geographic numbers,
+    None when no region fits), and whether the number is valid there
+    (`phonenumbers.is_valid_number_for_region`). Each region's patterns are tried once."""
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
     if len(regions) == 1:
-        return regions[0]
+        patterns = _patterns(country_code, regions[0])
+        return regions[0], patterns is not None and patterns.valid(national)
     for region in regions:  # the first whose leading digits or patterns fit
         patterns = _patterns(country_code, region)
         if patterns is None:
             continue
         if patterns.leading_digits is not None:
             if patterns.leading_digits.match(national):
-                return region
+                return region, patterns.valid(national)
         elif patterns.valid(national):
-            return region
-    return None
-
-
-def valid_region(country_code: int, national: str) -> str | None:
-    """The region `region_of` gives, if the number is valid there
-    (`phonenumbers.is_valid_number_for_region`); else None. Each region's patterns are tried once."""
-    regions = COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
-    if len(regions) == 1:
-        patterns = _patterns(country_code, regions[0])
-        return regions[0] if patterns is not None and patterns.valid(national) else None
-    for region in regions:  # as region_of picks
-        patterns = _patterns(country_code, region)
-        if patterns is None:
-            continue
-        if patterns.leading_digits is not None:
-            if patterns.leading_digits.match(national):
-                return region if patterns.valid(national) else None
-        elif patterns.valid(national):
-            return region
-    return None
+            return region, True
+    return None, False
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,7 @@ def ours(text: str) -> tuple[object, ...]:
         parsed = phone_parsing.parse(text)
     except phonenumbers.NumberParseException as error:
         return ("refused", error.error_type)
-    region = phone_parsing.region_of(*parsed)
-    valid_in = phone_parsing.valid_region(*parsed)
-    return (phone_parsing.e164(*parsed), parsed, region, valid_in is not None and valid_in == region)
+    return (phone_parsing.e164(*parsed), parsed, *phone_parsing.region_and_validity(*parsed))
 
 
 def examples() -> Iterator[phonenumbers.PhoneNumber]:
