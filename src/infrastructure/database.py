@@ -131,9 +131,9 @@ class DirectRead:
     with psycopg2: past the engine's execution path (its Connection, execution context, events and
     result), which was a fifth of a GET's Python. Marked PREPARE, it runs prepared as the engine
     would run it, on the same record of the connection. Its row comes back as a tuple with the
-    statement's result types applied; errors come out as the engine's do (DBAPIError, a lost
-    connection invalidated), so callers translate them the same way. Other drivers go through the
-    engine."""
+    statement's result types applied; its values go to the driver as they are (no bind types: plain
+    text and numbers only). Errors come out as the engine's do (DBAPIError, a lost connection
+    invalidated), so callers translate them the same way. Other drivers go through the engine."""
 
     def __init__(self, engine: Engine, statement: Select[Any]) -> None:
         self._engine = engine

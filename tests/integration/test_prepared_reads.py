@@ -165,7 +165,7 @@ def test_a_direct_read_applies_the_statements_result_types(read_engine: Engine) 
     typed = select(
         literal(at, UtcDateTime()).label("at"),
         literal("admin@example.com", EmailType()).label("email"),
-        literal(Role.ADMIN, RoleType()).label("role"),
+        literal("admin", RoleType()).label("role"),  # plain values: no bind types (DirectRead)
     )
     assert DirectRead(read_engine, typed).first({}) == (at, EmailAddress("admin@example.com"), Role.ADMIN)
 
