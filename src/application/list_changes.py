@@ -36,8 +36,13 @@ class NumberHistory:
         with self._uow_factory() as uow:
             page = _page(uow, query, per_page, before_id)
             # No history and no number: there never was one (a number older than the history
-            # has an empty one).
-            if not page.items and before_id is None and uow.numbers.get(number_id) is None:
+            # has an empty one). Past a cursor, an empty page says nothing of the rest.
+            never_was = (
+                not page.items
+                and uow.numbers.get(number_id) is None
+                and (before_id is None or not uow.changes.list(query, limit=1))
+            )
+            if never_was:
                 raise NumberNotFound(number_id)
             return page
 

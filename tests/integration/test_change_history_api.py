@@ -84,6 +84,8 @@ def test_history_is_keyset_paged(client: FlaskClient) -> None:
 def test_history_of_a_number_that_never_was_is_404(client: FlaskClient) -> None:
     assert client.get(f"{NUMBERS}/999/history").status_code == 404
     assert client.get(f"{NUMBERS}/{2**70}/history").status_code == 404  # past any id column
+    for number_id in (0, 999):  # with a cursor too: an empty page past it is no proof of a number
+        assert client.get(f"{NUMBERS}/{number_id}/history?cursor=1000").status_code == 404
 
 
 def test_the_change_log_filters_by_number_in_any_spelling_actor_action_and_time(

@@ -63,6 +63,16 @@ def test_the_history_of_a_number_that_never_was_is_not_found() -> None:
         NumberHistory(FakeUnitOfWork())(41, per_page=5)
 
 
+@pytest.mark.parametrize("before_id", [None, 1, 1000])
+def test_the_history_of_a_number_that_never_was_is_not_found_past_a_cursor_either(
+    before_id: int | None,
+) -> None:
+    uow = FakeUnitOfWork()
+    record(uow, 42)  # another number's
+    with pytest.raises(NumberNotFound):
+        NumberHistory(uow)(41, per_page=5, before_id=before_id)
+
+
 def test_paging_past_the_last_change_of_a_number_is_an_empty_page_not_an_error() -> None:
     uow = FakeUnitOfWork()
     first = record(uow, 41, action=Action.DELETE)
