@@ -89,7 +89,7 @@ def test_racing_creates_of_one_user_make_one_and_tell_the_others_409(app: Flask)
 
 @only_postgresql
 def test_replicas_starting_together_make_one_first_admin(database_url: str) -> None:
-    from src.bootstrap import create_app
+    from src.bootstrap import build_inventory, create_app, create_first_admin
     from src.infrastructure.settings import Settings
 
     settings = Settings(
@@ -98,11 +98,18 @@ def test_replicas_starting_together_make_one_first_admin(database_url: str) -> N
         admin_email="root@example.com",
         admin_password=TEST_PASSWORD,
     )
-    apps = at_once([lambda: create_app(settings) for _ in range(4)])
-    client = apps[0].test_client()
+    # Replicas are processes, each with its own engines; what they share and race on is the
+    # database. Only the first admin's creation runs at once here: whole apps built in threads
+    # also race in Flask's route compiling, which CPython 3.11's parser does not make safe across
+    # threads ("AST constructor recursion depth mismatch").
+    replicas = [build_inventory(settings) for _ in range(4)]
+    at_once([lambda served=served: create_first_admin(served, settings) for served in replicas])
+    app = create_app(settings)  # one more replica, after them: finds the admin there
+    client = app.test_client()
     login = client.post("/api/v1/auth/tokens", json={"email": "root@example.com", "password": TEST_PASSWORD})
     users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {login.json['token']}"}).json  # type: ignore[index]
     assert [(user["email"], user["role"]) for user in users] == [("root@example.com", "admin")]  # type: ignore[union-attr]
-    for app in apps:
-        with app.app_context():
-            inventory().dispose()
+    for served in replicas:
+        served.dispose()
+    with app.app_context():
+        inventory().dispose()
