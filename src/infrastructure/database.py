@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import select
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +127,13 @@ def _count_as_prepared(
 
 
 class DirectRead:
-    """A fixed statement that every request runs, run on a pooled connection's driver directly
-    with psycopg2: past the engine's execution path (its Connection, execution context, events and
+    """A statement that requests run often, run on a pooled connection's driver directly with
+    psycopg2: past the engine's execution path (its Connection, execution context, events and
     result), which was a fifth of a GET's Python. Marked PREPARE, it runs prepared as the engine
-    would run it, on the same record of the connection. Its row comes back as a tuple with the
-    statement's result types applied; its values go to the driver as they are (no bind types: plain
-    text and numbers only). Errors come out as the engine's do (DBAPIError, a lost connection
-    invalidated), so callers translate them the same way. Other drivers go through the engine."""
+    would run it, on the same record of the connection. Its values go through their bind types and
+    its rows come back as tuples with the statement's result types applied, as the engine would do.
+    Errors come out as the engine's do (DBAPIError, a lost connection invalidated), so callers
+    translate them the same way. Other drivers go through the engine."""
 
     def __init__(self, engine: Engine, statement: Select[Any]) -> None:
         self._engine = engine
@@ -142,30 +142,37 @@ class DirectRead:
         self._direct = dialect.driver == "psycopg2"
         compiled = statement.compile(dialect=dialect)
         self._sql = str(compiled)
-        self._constants = {name: value for name, value in compiled.params.items() if value is not None}
+        self._bind_conversions = {
+            name: convert
+            for name, bind in compiled.binds.items()
+            if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        self._constants = self._bound({k: v for k, v in compiled.params.items() if v is not None})
         self._prepared = bool(statement.get_execution_options().get(PREPARE)) and event.contains(
             engine, "before_cursor_execute", _run_prepared
         )
-        self._conversions = [
-            (index, convert)
-            for index, convert in enumerate(result_conversions(statement.selected_columns, dialect))
-            if convert is not None
-        ]
+        self._conversions = result_conversions(statement.selected_columns, dialect)
 
     def first(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        rows = self.all(values)
+        return rows[0] if rows else None
+
+    def all(self, values: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         if not self._direct:
             with self._engine.connect() as connection:
-                found = connection.execute(self._statement, values).first()
-            return None if found is None else tuple(found)
-        row = self._run({**self._constants, **values})
-        if row is None or not self._conversions:
-            return row
-        converted = list(row)
-        for index, convert in self._conversions:
-            converted[index] = convert(converted[index])
-        return tuple(converted)
+                return [tuple(row) for row in connection.execute(self._statement, values)]
+        rows = self._run({**self._constants, **self._bound(values)})
+        if not self._conversions:
+            return rows
+        return [converted(row, self._conversions) for row in rows]
 
-    def _run(self, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    def _bound(self, values: dict[str, Any]) -> dict[str, Any]:
+        for name, convert in self._bind_conversions.items():
+            if name in values:
+                values = {**values, name: convert(values[name])}
+        return values
+
+    def _run(self, parameters: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         dialect = self._engine.dialect
         error_class = dialect.loaded_dbapi.Error
         try:
@@ -179,10 +186,10 @@ class DirectRead:
                 _prepared_form(connection.info, self._sql) if self._prepared else (self._sql, None)
             )
             cursor.execute(run, parameters)
-            row: tuple[Any, ...] | None = cursor.fetchone()
+            rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
             if preparing is not None:
                 connection.info[_PREPARED][self._sql] = preparing
-            return row
+            return rows
         except error_class as error:
             lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
             if lost:
@@ -202,9 +209,21 @@ class DirectRead:
             connection.close()
 
 
-def result_conversions(columns: Iterable[ColumnElement[Any]], dialect: Dialect) -> list[Any]:
-    """What the engine would do to each column's value from the driver (None: nothing)."""
-    return [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+Conversions = list[tuple[int, Callable[[Any], Any]]]
+
+
+def result_conversions(columns: Iterable[ColumnElement[Any]], dialect: Dialect) -> Conversions:
+    """What the engine would do to the values of these columns from the driver: (position,
+    conversion) for each column that has one."""
+    conversions = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    return [(index, convert) for index, convert in enumerate(conversions) if convert is not None]
+
+
+def converted(row: Sequence[Any], conversions: Conversions) -> tuple[Any, ...]:
+    values = list(row)
+    for index, convert in conversions:
+        values[index] = convert(values[index])
+    return tuple(values)
 
 
 def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Engine,
     Integer,
     Numeric,
-    Row,
     Select,
     String,
     bindparam,
@@ -57,7 +56,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import international_format
 from src.domain.users import User
 from src.infrastructure import number_queries
-from src.infrastructure.database import PREPARE, DirectRead, result_conversions
+from src.infrastructure.database import PREPARE, DirectRead, converted, result_conversions
 from src.infrastructure.repositories import TOKEN_WITH_HOLDER, HolderRow, token_with_holder
 from src.infrastructure.storage_errors import is_unavailable
 from src.infrastructure.tables import numbers
@@ -78,6 +77,7 @@ _VIEW_COLUMNS = (
     AmountText(numbers.c.setup_price).label("setup_price"),
     type_coerce(numbers.c.currency, String).label("currency"),
 )
+_VIEW_NAMES = [column.name for column in _VIEW_COLUMNS]
 _ONE_NUMBER = (
     select(*_VIEW_COLUMNS).where(numbers.c.id == bindparam("number_id")).execution_options(**{PREPARE: True})
 )
@@ -112,8 +112,8 @@ class SqlAlchemyNumberReader(NumberReader):
         self._symbols = {code: currencies.symbol(Currency(code)) for code in currencies.codes}
         self._estimates: dict[NumberFilter, tuple[float, int]] = {}
         self._estimates_lock = threading.Lock()
-        self._statements: dict[tuple[object, ...], Select[Any]] = {}
-        self._statements_lock = threading.Lock()
+        self._page_reads: dict[tuple[object, ...], DirectRead] = {}
+        self._page_reads_lock = threading.Lock()
         self._one_with_holder = DirectRead(read_engine, _ONE_WITH_HOLDER)
         self._holder_conversions = result_conversions(_HOLDER.c, read_engine.dialect)
 
@@ -156,7 +156,7 @@ class SqlAlchemyNumberReader(NumberReader):
     ) -> tuple[tuple[AccessToken, User] | None, ViewPage]:
         known = self._known_large(listing.filter)
         with_holder = token_hash is not None
-        statement = self._page_statement(
+        read = self._page_read(
             listing, after, per_page, counted=known is None, with_holder=with_holder, skipping=offset > 0
         )
         values = number_queries.parameters(listing.filter)
@@ -166,25 +166,26 @@ class SqlAlchemyNumberReader(NumberReader):
         if with_holder:
             values["token_hash"] = token_hash
         # Row layout: the holder's columns (with_holder only), `matching`, then the view's columns.
-        view_start = len(_HOLDER.c) + 1 if with_holder else 1
-        with self._connection() as connection:
-            rows = connection.execute(statement, values).all()
-            # A counted page, or one with the holder, brings a row even when the page is empty
-            # (the count's, the holder's): the page's rows are those with an id.
-            holder = self._holder_of(rows[0]) if with_holder else None
-            if known is not None:
-                total = Count(known, exact=False)
-            elif rows[0].matching <= EXACT_COUNT_LIMIT:
-                total = Count(rows[0].matching)
-            else:
-                total = self._large_count(connection, listing.filter)
-            rows = [row for row in rows if row.id is not None]
-        more = len(rows) > per_page
-        rows = rows[:per_page]
-        following = Position(_position(rows[-1], listing.sort)) if more else None
-        return holder, ViewPage(tuple(self._view(row[view_start:]) for row in rows), total, following)
+        matching_at = len(_HOLDER.c) if with_holder else 0
+        view_start = matching_at + 1
+        with self._translated_errors():
+            rows = read.all(values)
+        # A counted page, or one with the holder, brings a row even when the page is empty (the
+        # count's, the holder's): the page's rows are those with an id.
+        holder = self._holder_of(rows[0]) if with_holder else None
+        if known is not None:
+            total = Count(known, exact=False)
+        elif rows[0][matching_at] <= EXACT_COUNT_LIMIT:
+            total = Count(rows[0][matching_at])
+        else:
+            total = self._large_count(listing.filter)
+        views = [row[view_start:] for row in rows if row[view_start] is not None]
+        more = len(views) > per_page
+        views = views[:per_page]
+        following = Position(_position(views[-1], listing.sort)) if more else None
+        return holder, ViewPage(tuple(self._view(view) for view in views), total, following)
 
-    def _page_statement(
+    def _page_read(
         self,
         listing: Listing,
         after: Position | None,
@@ -193,7 +194,7 @@ class SqlAlchemyNumberReader(NumberReader):
         counted: bool,
         with_holder: bool,
         skipping: bool,
-    ) -> Select[Any]:
+    ) -> DirectRead:
         """Built once per shape of listing (which filters, which sort, keyset or not, page size,
         counted or not, with the token's holder or not, with an offset or not) and run with each
         request's values: building this statement costs more than running it.
@@ -204,18 +205,19 @@ class SqlAlchemyNumberReader(NumberReader):
         is planned each time, as a plan for an unknown offset is planned for a large one."""
         shape = number_queries.shape(listing.filter, self._postgresql)
         key = (shape, listing.sort, after is not None, per_page, counted, with_holder, skipping)
-        statement = self._statements.get(key)
-        if statement is None:
+        read = self._page_reads.get(key)
+        if read is None:
             statement = self._build_page_statement(listing, after, per_page, counted, skipping)
             if with_holder:
                 statement = _with_holder(statement, listing.sort)
             if not skipping and number_queries.plan_stable(listing):
                 statement = statement.execution_options(**{PREPARE: True})
-            with self._statements_lock:
-                if len(self._statements) >= MAX_STATEMENT_SHAPES:
-                    self._statements.clear()
-                self._statements[key] = statement
-        return statement
+            read = DirectRead(self._engine, statement)
+            with self._page_reads_lock:
+                if len(self._page_reads) >= MAX_STATEMENT_SHAPES:
+                    self._page_reads.clear()
+                self._page_reads[key] = read
+        return read
 
     def _build_page_statement(
         self, listing: Listing, after: Position | None, per_page: int, counted: bool, skipping: bool
@@ -264,13 +266,8 @@ class SqlAlchemyNumberReader(NumberReader):
         with self._connection() as connection:
             return connection.scalar(select(func.count()).select_from(matching.subquery())) or 0
 
-    def _holder_of(self, row: Row[Any]) -> tuple[AccessToken, User] | None:
-        values = row[: len(_HOLDER.c)]
-        converted: list[Any] = [
-            value if convert is None else convert(value)
-            for convert, value in zip(self._holder_conversions, values, strict=True)
-        ]
-        return token_with_holder(HolderRow(*converted))
+    def _holder_of(self, row: Sequence[Any]) -> tuple[AccessToken, User] | None:
+        return token_with_holder(HolderRow(*converted(row[: len(_HOLDER.c)], self._holder_conversions)))
 
     def _view(self, row: Sequence[Any]) -> NumberView:
         number_id, version, e164, monthly_price, setup_price, currency = row
@@ -283,13 +280,13 @@ class SqlAlchemyNumberReader(NumberReader):
             self._symbols.get(currency, currency),
         )
 
-    def _large_count(self, connection: Connection, number_filter: NumberFilter) -> Count:
+    def _large_count(self, number_filter: NumberFilter) -> Count:
         """More than EXACT_COUNT_LIMIT match: PostgreSQL's planner estimate, never below what was
         seen; SQLite has no estimate to ask, and counts."""
         if not self._postgresql:
-            matching = select(numbers.c.id).where(*number_queries.conditions(number_filter))
-            return Count(connection.scalar(select(func.count()).select_from(matching.subquery())) or 0)
-        return Count(max(EXACT_COUNT_LIMIT + 1, self._estimate(connection, number_filter)), exact=False)
+            return Count(self.count(number_filter))
+        with self._connection() as connection:
+            return Count(max(EXACT_COUNT_LIMIT + 1, self._estimate(connection, number_filter)), exact=False)
 
     def _known_large(self, number_filter: NumberFilter) -> int | None:
         """A fresh estimate far above the exact bound: then the bounded count would only say
@@ -370,8 +367,9 @@ def _order_on(page: Any, sort: Sort) -> list[Any]:
     return result
 
 
-def _position(row: Row[Any], sort: Sort) -> tuple[SortValue, ...]:
-    values = [row._mapping[_SORT_COLUMN_NAMES[key.field]] for key in sort.keys]
+def _position(view: Sequence[Any], sort: Sort) -> tuple[SortValue, ...]:
+    """A row's sort values, from its view's columns."""
+    values = [view[_VIEW_NAMES.index(_SORT_COLUMN_NAMES[key.field])] for key in sort.keys]
     return tuple(
         Decimal(value) if key.field in _PRICES else value
         for key, value in zip(sort.keys, values, strict=True)

@@ -27,12 +27,13 @@ from sqlalchemy import (
 )
 
 from src.bootstrap import create_app, engine_of
+from src.domain.money import Currency
 from src.domain.users import EmailAddress, Role
 from src.infrastructure import database
 from src.infrastructure.database import PREPARE, DirectRead, create_database_engine
 from src.infrastructure.settings import Settings
 from src.infrastructure.storage_errors import is_unavailable
-from src.infrastructure.types import EmailType, RoleType, UtcDateTime
+from src.infrastructure.types import CurrencyCode, EmailType, RoleType, UtcDateTime
 from tests.conftest import client_as
 from tests.integration.conftest import only_postgresql
 from tests.integration.test_connection_pool import terminate
@@ -160,14 +161,19 @@ def test_a_direct_read_of_a_database_that_does_not_answer_is_unavailable(databas
         engine.dispose()
 
 
-def test_a_direct_read_applies_the_statements_result_types(read_engine: Engine) -> None:
+def test_a_direct_read_applies_the_statements_bind_and_result_types_to_every_row(read_engine: Engine) -> None:
     at = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
     typed = select(
+        func.generate_series(1, 3).label("n"),
         literal(at, UtcDateTime()).label("at"),
         literal("admin@example.com", EmailType()).label("email"),
-        literal("admin", RoleType()).label("role"),  # plain values: no bind types (DirectRead)
+        literal(Role.ADMIN, RoleType()).label("role"),
+        bindparam("currency", type_=CurrencyCode()).label("currency"),  # the driver cannot adapt a Currency
     )
-    assert DirectRead(read_engine, typed).first({}) == (at, EmailAddress("admin@example.com"), Role.ADMIN)
+    rows = DirectRead(read_engine, typed).all({"currency": Currency("BRL")})
+    assert rows == [
+        (n, at, EmailAddress("admin@example.com"), Role.ADMIN, Currency("BRL")) for n in (1, 2, 3)
+    ]
 
 
 def test_a_direct_read_on_an_engine_that_does_not_prepare_prepares_nothing(database_url: str) -> None:

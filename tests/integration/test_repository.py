@@ -119,8 +119,7 @@ def test_the_reader_runs_a_statement_built_for_one_filter_with_the_values_of_the
 def test_a_fresh_estimate_far_over_the_bound_spares_later_pages_the_bounded_count(engine: Engine) -> None:
     top_up(engine.url.render_as_string(hide_password=False), 12 * EXACT_COUNT_LIMIT)
     reader = reader_on(engine)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = statements_sent(engine)
     first = reader.page(Listing(), 20, offset=40)
     assert not first.total.exact
     assert first.total.value > 10 * EXACT_COUNT_LIMIT  # the planner's estimate, from the statistics
@@ -274,8 +273,9 @@ def test_a_token_is_read_with_its_holder_in_one_query(
 
 def statements_sent(engine: Engine) -> list[str]:
     """Every statement the engine's connections send, through the engine or straight to the driver
-    (psycopg2's cursors, counted; SQLite's reads all go through the engine)."""
+    (psycopg2's cursors, counted; SQLite's reads all go through the engine), from now on."""
     sent: list[str] = []
+    engine.dispose()  # the pooled connections were made without the counting cursor
     if engine.dialect.driver != "psycopg2":
         event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
         return sent
