@@ -47,6 +47,7 @@ class SortField(StrEnum):
 
 
 SortValue = int | str | Decimal
+_SORT_NAMES = frozenset(SortField)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Sort:
             name = item.strip()
             descending = name.startswith("-")
             name = name.removeprefix("-")
-            if name not in {sort_field.value for sort_field in SortField}:
+            if name not in _SORT_NAMES:
                 allowed = ", ".join(SortField)
                 raise DomainError(
                     f"{item.strip()!r} is not a sort key; use {allowed}, each may start with -"

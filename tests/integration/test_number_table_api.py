@@ -235,6 +235,7 @@ def test_a_tampered_or_foreign_cursor_is_a_400(client: FlaskClient) -> None:
         created_id(client, value=f"+55 84 91234-{n:04d}")
     first = client.get(NUMBERS, query_string={"per_page": 1, "cursor": "", "sort": "monthyPrice"})
     cursor = re.search(r"cursor=([^&>]+)", links(first)["next"]).group(1)  # type: ignore[union-attr]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", cursor)  # URL-safe as it is: written unquoted
     _payload, mac = cursor.split(".")
     forged = base64.urlsafe_b64encode(b'["0.00",1]').rstrip(b"=").decode() + "." + mac
     for params in (

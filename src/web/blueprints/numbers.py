@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import IO, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
@@ -362,7 +362,7 @@ def _keyset_links(page: NumberPage, listing: Listing) -> str:
     links = [link_to("first", f"cursor=&per_page={page.per_page}")]
     if page.following is not None:
         cursor = inventory().cursors.encode(page.following, listing)
-        links.append(link_to("next", f"cursor={quote(cursor, safe='')}&per_page={page.per_page}"))
+        links.append(link_to("next", f"cursor={cursor}&per_page={page.per_page}"))  # URL-safe already
     return ", ".join(links)
 
 
