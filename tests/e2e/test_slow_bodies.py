@@ -104,7 +104,10 @@ def test_tricklers_from_one_address_are_capped_a_stalled_one_closed_and_the_api_
         # problem at once (nginx counts a request when its headers are read: wait for that).
         deadline = time.monotonic() + 10
         while (refused := get(capped_nginx, "/healthz"))[0] != 429:
-            assert time.monotonic() < deadline, f"the 21st connection was never refused: {refused}"
+            assert time.monotonic() < deadline, (
+                f"the 21st connection was never refused: {refused}; nginx's log:\n"
+                + capped_nginx.log()[-3000:]
+            )
             for trickler in tricklers:
                 trickler.trickle()
             time.sleep(0.05)
