@@ -28,6 +28,7 @@ from src.application.import_numbers import ImportMode, ImportReport
 from src.application.number_listing import Listing, NumberFilter, Position
 from src.application.ports import (
     AttemptWindow,
+    BulkOutcome,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
@@ -145,32 +146,41 @@ class FakeNumberImportStore(NumberImportStore):
         return {p.e164 for p in phone_numbers if p.e164 in stored}
 
     def set_where(
-        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
-    ) -> int:
+        self,
+        number_filter: NumberFilter,
+        values: BulkValues,
+        stamp: ChangeStamp,
+        bulk_change_id: int,
+        expected_count: int,
+    ) -> BulkOutcome:
         changes = self._numbers.changes
         assert changes is not None, "a FakeUnitOfWork gives its numbers its changes"
         kept = self._numbers.kept_by.get(number_filter)
         assert kept is not None, f"tell the fake which numbers {number_filter} keeps (kept_by)"
-        updated = 0
-        for number_id in sorted(kept):
-            number = self._numbers.get(number_id)
-            if number is None:
-                continue
+        matching = [number for number in map(self._numbers.get, sorted(kept)) if number is not None]
+        if len(matching) != expected_count:
+            return BulkOutcome(len(matching), 0)
+        changed = 0
+        for number in matching:
             before = number_fields(NumberResult.of(number))
             currency = values.currency or number.currency
             monthly = number.monthly_price.amount if values.monthly_price is None else values.monthly_price
             setup = number.setup_price.amount if values.setup_price is None else values.setup_price
-            number.monthly_price, number.setup_price = Money(monthly, currency), Money(setup, currency)
-            number.version += 1  # bumped even when nothing differs, as the store does
-            after = number_fields(NumberResult.of(number))
+            candidate = copy.copy(number)
+            candidate.monthly_price, candidate.setup_price = Money(monthly, currency), Money(setup, currency)
+            after = number_fields(NumberResult.of(candidate))
             fields = {
                 name: FieldChange(before[name], after[name]) for name in after if before[name] != after[name]
             }
+            if not fields:
+                continue  # it already has the values: no new version, no record, as the store does
+            number.monthly_price, number.setup_price = candidate.monthly_price, candidate.setup_price
+            number.version += 1
             e164 = number.phone_number.e164
             change = Change(stamp.at, stamp.actor, Action.BULK_UPDATE, number.id, e164, fields)
             changes.add(dataclasses.replace(change, bulk_change_id=bulk_change_id))
-            updated += 1
-        return updated
+            changed += 1
+        return BulkOutcome(len(matching), changed)
 
 
 class StubNumberReader(NumberReader):

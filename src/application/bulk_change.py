@@ -35,9 +35,10 @@ class BulkChangeCommand:
 
 @dataclass(frozen=True)
 class BulkChangeResult:
-    count: int
+    count: int  # how many numbers matched
     dry_run: bool
-    bulk_change_id: int | None = None  # None on a dry run
+    changed: int | None = None  # how many of them changed (the others had the values); None on a dry run
+    bulk_change_id: int | None = None  # None on a dry run, or when nothing changed
     preview: tuple[NumberView, ...] = field(default_factory=tuple)  # a dry run's first numbers
 
 
@@ -88,12 +89,20 @@ class BulkChange:
                 count=0,
             )
             bulk_change_id = uow.changes.add(summary)
-            count = uow.number_imports.set_where(number_filter, values, stamp, bulk_change_id)
-            if count != command.expected_count:
-                raise CountMismatch(command.expected_count, count)  # rolled back on the way out
-            uow.changes.set_count(bulk_change_id, count)
+            outcome = uow.number_imports.set_where(
+                number_filter, values, stamp, bulk_change_id, command.expected_count
+            )
+            if outcome.matched != command.expected_count:
+                raise CountMismatch(command.expected_count, outcome.matched)  # rolled back on the way out
+            if not outcome.changed:
+                # Every number already had the values: like any write that changes nothing, it
+                # records nothing (the summary goes with the transaction, never committed).
+                return BulkChangeResult(outcome.matched, dry_run=False, changed=0)
+            uow.changes.set_count(bulk_change_id, outcome.changed)
             uow.commit()
-        return BulkChangeResult(count, dry_run=False, bulk_change_id=bulk_change_id)
+        return BulkChangeResult(
+            outcome.matched, dry_run=False, changed=outcome.changed, bulk_change_id=bulk_change_id
+        )
 
     def _values(self, changes: Mapping[str, object]) -> BulkValues:
         unknown = sorted(changes.keys() - set(SETTABLE))

@@ -32,6 +32,14 @@ class BulkValues(NamedTuple):
     currency: Currency | None = None
 
 
+class BulkOutcome(NamedTuple):
+    """What a bulk change found: how many numbers the filter matched, and how many of them it
+    changed (the others already had every value it sets)."""
+
+    matched: int
+    changed: int
+
+
 class NumberRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, number: Number) -> None:
@@ -62,10 +70,17 @@ class NumberImportStore(abc.ABC):
 
     @abc.abstractmethod
     def set_where(
-        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
-    ) -> int:
-        """Set `values` on every number the filter keeps at this moment, bumping each version, and
-        record each one's change (before and after, under `bulk_change_id`); answer how many.
+        self,
+        number_filter: NumberFilter,
+        values: BulkValues,
+        stamp: ChangeStamp,
+        bulk_change_id: int,
+        expected_count: int,
+    ) -> BulkOutcome:
+        """Only if exactly `expected_count` numbers match the filter at this moment: set `values`
+        on each of them that differs, bumping its version, and record its change (before and
+        after, under `bulk_change_id`). A number that already has every value keeps its version
+        and gets no record. Otherwise nothing is written; either way, answer what matched.
         The rows are locked first: a concurrent single write either went before (and the filter
         judged its result) or waits, then finds its version gone. Set-based: a hundred thousand
         numbers are one statement where the store allows, never a round trip each."""

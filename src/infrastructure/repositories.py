@@ -53,6 +53,7 @@ from src.application.number_listing import NumberFilter
 from src.application.ports import (
     MAX_ID,
     AttemptWindow,
+    BulkOutcome,
     BulkValues,
     ChangeRepository,
     IdempotencyRepository,
@@ -185,9 +186,14 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         return set(self._session.scalars(query))
 
     def set_where(
-        self, number_filter: NumberFilter, values: BulkValues, stamp: ChangeStamp, bulk_change_id: int
-    ) -> int:
-        assignments: dict[str, Any] = {"version": numbers.c.version + 1}
+        self,
+        number_filter: NumberFilter,
+        values: BulkValues,
+        stamp: ChangeStamp,
+        bulk_change_id: int,
+        expected_count: int,
+    ) -> BulkOutcome:
+        assignments: dict[str, Any] = {}
         if values.monthly_price is not None:
             assignments["monthly_price"] = values.monthly_price
         if values.setup_price is not None:
@@ -195,8 +201,8 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         if values.currency is not None:
             assignments["currency"] = values.currency
         if self._dialect() == "postgresql":
-            return self._set_locked(number_filter, assignments, stamp, bulk_change_id)
-        rows = self._set_under_write_lock(number_filter, assignments)
+            return self._set_locked(number_filter, assignments, stamp, bulk_change_id, expected_count)
+        matched, rows = self._set_under_write_lock(number_filter, assignments, expected_count)
         recorded = []
         for number_id, e164, *old_and_new in rows:
             before, after = _wire_fields(e164, *old_and_new[:3]), _wire_fields(e164, *old_and_new[3:6])
@@ -207,7 +213,7 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
             recorded.append(_change_row(replace(change, bulk_change_id=bulk_change_id)))
         if recorded:
             self._session.execute(insert(changes), recorded)
-        return len(rows)
+        return BulkOutcome(matched, len(rows))
 
     def _set_locked(
         self,
@@ -215,18 +221,21 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
         assignments: dict[str, Any],
         stamp: ChangeStamp,
         bulk_change_id: int,
-    ) -> int:
+        expected_count: int,
+    ) -> BulkOutcome:
         """PostgreSQL, one statement, no row sent back: lock the matching rows in id order (a
         concurrent writer of one of them waits, or has committed and its new values are what the
-        filter judged; two bulk changes never deadlock), update exactly those rows, and record each
-        one's change from its locked values (before) and the values set (after).
+        filter judged; two bulk changes never deadlock) and count them; only if that count is the
+        expected one, update those that differ from the values set and record each one's change
+        from its locked values (before) and the values set (after). A stale count costs the lock
+        and the count, nothing more.
 
         What it costs is index maintenance (every index of both tables gets an entry per row), so
         the rest is kept off the way: the update finds its rows by primary key rather than by
         joining the whole table, each record's JSON is plain concatenation of the fields set, and
         the locked rows stay in memory (see bench/README.md, "The table at a million numbers")."""
         self._session.execute(text(f"SET LOCAL work_mem = '{BULK_CHANGE_WORK_MEM}'"))
-        set_columns = [name for name in ("monthly_price", "setup_price", "currency") if name in assignments]
+        set_columns = list(assignments)
         locked = (
             select(
                 numbers.c.id,
@@ -238,15 +247,23 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
             .with_for_update()
             .cte("locked")
         )
-        locked_ids = func.array(select(locked.c.id).scalar_subquery())
+        matched = select(func.count()).select_from(locked).scalar_subquery()
+        differing = (
+            select(locked)
+            .where(
+                matched == expected_count,
+                or_(*(locked.c[name] != _set_value(name, assignments[name]) for name in set_columns)),
+            )
+            .cte("differing")
+        )
         updated = (
             update(numbers)
-            .where(numbers.c.id == any_(locked_ids))
-            .values(**assignments)
+            .where(numbers.c.id == any_(func.array(select(differing.c.id).scalar_subquery())))
+            .values(version=numbers.c.version + 1, **assignments)
             .returning(numbers.c.id)
             .cte("updated")
         )
-        fields = [_field_change_json(name, locked.c[name], assignments[name]) for name in set_columns]
+        fields = [_field_change_json(name, differing.c[name], assignments[name]) for name in set_columns]
         columns = ("at", "actor_id", "actor_email", "request_id", "action", "subject_type")
         recorded = (
             insert(changes)
@@ -259,60 +276,64 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
                     literal(stamp.actor.request_id, String),
                     literal(Action.BULK_UPDATE.value),
                     literal(Subject.NUMBER.value),
-                    locked.c.id,
-                    locked.c.e164,
+                    differing.c.id,
+                    differing.c.e164,
                     literal("{") + func.concat_ws(",", *fields) + literal("}"),
                     literal(bulk_change_id, BigInteger),
-                ).select_from(locked),
+                ).select_from(differing),
             )
             .cte("recorded")
         )
         # Data-modifying CTEs run to completion whether or not the final SELECT reads them.
-        counted = select(func.count()).select_from(updated).add_cte(recorded)
-        return int(self._session.execute(counted).scalar_one())
+        outcome = select(matched, select(func.count()).select_from(updated).scalar_subquery()).add_cte(
+            recorded
+        )
+        found, changed = self._session.execute(outcome).one()
+        return BulkOutcome(int(found), int(changed))
 
     def _set_under_write_lock(
-        self, number_filter: NumberFilter, assignments: dict[str, Any]
-    ) -> Sequence[Any]:
-        """SQLite, whose RETURNING sees only the new row: the first UPDATE (the version alone) takes
-        the database's write lock and answers the values before; under that lock the second sets
-        the new values on exactly those rows (the filter may no longer match them after)."""
-        version = assignments.pop("version")
+        self, number_filter: NumberFilter, assignments: dict[str, Any], expected_count: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """SQLite, under the write lock its unit of work holds from BEGIN: count the matching rows;
+        only if that is the expected count, bump the version of those that differ from the values
+        set, whose RETURNING (the new row only, on SQLite) then still shows the values before, and
+        set the new values on exactly those rows (the filter may no longer match them after).
+        Answers the count and, for each changed row, its id, E.164, values before and after."""
+        conditions = self._conditions(number_filter)
+        matched = self._session.scalar(select(func.count()).select_from(numbers).where(*conditions)) or 0
+        if matched != expected_count:
+            return matched, []
+        differs = or_(*(numbers.c[name] != _set_value(name, value) for name, value in assignments.items()))
         bumped = self._session.execute(
             update(numbers)
-            .where(*self._conditions(number_filter))
-            .values(version=version)
+            .where(*conditions, differs)
+            .values(version=numbers.c.version + 1)
             .returning(
                 numbers.c.id,
                 type_coerce(numbers.c.e164, String),
                 numbers.c.monthly_price,
                 numbers.c.setup_price,
                 type_coerce(numbers.c.currency, String),
-                numbers.c.version,
             )
         ).all()
-        if not assignments or not bumped:
-            return [(*row[:5], *row[2:5]) for row in bumped]
-        ids = json.dumps([row[0] for row in bumped])
-        in_bumped = numbers.c.id.in_(select(text("value")).select_from(func.json_each(ids)))
-        self._session.execute(update(numbers).where(in_bumped).values(**assignments))
-        new_values = {
-            "monthly_price": assignments.get("monthly_price"),
-            "setup_price": assignments.get("setup_price"),
-            "currency": assignments.get("currency"),
-        }
-        return [
+        if bumped:
+            ids = json.dumps([row[0] for row in bumped])
+            in_bumped = numbers.c.id.in_(select(text("value")).select_from(func.json_each(ids)))
+            self._session.execute(update(numbers).where(in_bumped).values(**assignments))
+        monthly_set, setup_set = assignments.get("monthly_price"), assignments.get("setup_price")
+        currency_set = assignments.get("currency")
+        return matched, [
             (
                 number_id,
                 e164,
                 monthly,
                 setup,
                 currency,
-                monthly if new_values["monthly_price"] is None else new_values["monthly_price"],
-                setup if new_values["setup_price"] is None else new_values["setup_price"],
-                currency if new_values["currency"] is None else new_values["currency"].code,
+                monthly if monthly_set is None else monthly_set,
+                setup if setup_set is None else setup_set,
+                currency if currency_set is None else currency_set.code,
             )
-            for number_id, e164, monthly, setup, currency, _ in bumped
+            for number_id, e164, monthly, setup, currency in bumped
         ]
 
     def _conditions(self, number_filter: NumberFilter) -> Sequence[ColumnElement[bool]]:
@@ -345,6 +366,11 @@ class _CopyText:
         )
 
 
+def _set_value(name: str, value: Any) -> ColumnElement[Any]:
+    """A value a bulk change sets, typed as its column (a Currency binds as its code)."""
+    return literal(value, numbers.c[name].type)
+
+
 def _field_change_json(name: str, before: ColumnElement[Any], after: Any) -> ColumnElement[Any]:
     """`"monthyPrice":{"before":"0.03","after":"0.05"}` for a row whose value the bulk change
     replaced, NULL (left out by concat_ws) for one that already had it."""
@@ -354,7 +380,7 @@ def _field_change_json(name: str, before: ColumnElement[Any], after: Any) -> Col
     pair = (
         literal(f'"{wire_name}":{{"before":') + before_json + literal(f',"after":{json.dumps(after_text)}}}')
     )
-    return case((before != literal(after, numbers.c[name].type), pair))
+    return case((before != _set_value(name, after), pair))
 
 
 def _wire_fields(e164: str, monthly: Decimal, setup: Decimal, currency: str) -> dict[str, FieldValue]:

@@ -16,6 +16,7 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from src.application.bulk_change import CountMismatch
 from src.application.errors import (
     Forbidden,
     InvalidCredentials,
@@ -134,6 +135,7 @@ OPERATION_PROBLEM_EXAMPLES: dict[str, dict[int, ProblemExample]] = {
         ),
     },
     "getImportJob": {404: ("import-job-not-found", str(ImportJobNotFound(7)))},
+    "bulkChangeNumbers": {412: ("count-mismatch", str(CountMismatch(3120, 3121)))},
     "createToken": {401: ("invalid-credentials", str(InvalidCredentials()))},
     "createUser": USER_PROBLEMS,
     "getUser": USER_PROBLEMS,
@@ -408,6 +410,8 @@ def problem_example(status: int, example: ProblemExample) -> dict[str, Any]:
     }
     if kind == "validation-error":
         problem["errors"] = [{"field": "monthyPrice", "message": "must not be negative"}]
+    elif kind == "count-mismatch":
+        problem.update(count=3121, expectedCount=3120)
     elif kind == "import-rejected":
         problem["errors"] = [{"line": 3, "field": "value", "message": "is not a valid phone number"}]
     problem["requestId"] = "3f2c9a7e1b8d4c56"

@@ -485,8 +485,9 @@ class BulkChangeIn(BaseModel):
     expectedCount: StrictInt | None = Field(  # noqa: N815
         None,
         ge=0,
-        description="How many numbers you saw match (X-Total-Count of the same filter): the change "
-        "is made only if exactly that many match now. Required unless dryRun.",
+        description="How many numbers you saw match: a dry run's `count`, which is exact (the list's "
+        "X-Total-Count is an estimate past 1,000). The change is made only if exactly that many match "
+        "now. Required unless dryRun.",
         examples=[3120],
     )
     dryRun: StrictBool = Field(  # noqa: N815
@@ -496,10 +497,15 @@ class BulkChangeIn(BaseModel):
 
 
 class BulkChangeOut(BaseModel):
-    count: int = Field(description="How many numbers match (dry run) or were changed.")
+    count: int = Field(description="How many numbers match the filter (on a change: `expectedCount`).")
+    changed: int | None = Field(
+        description="How many of them changed: each got a new version (ETag) and a record in the "
+        "history. The others already had every value set, and keep their version. Null on a dry run."
+    )
     dryRun: bool  # noqa: N815
     bulkChangeId: int | None = Field(  # noqa: N815
-        description="The bulk change's id in the history (GET /changes?bulkChange=<id>); null on a dry run."
+        description="The bulk change's id in the history (GET /changes?bulkChange=<id>); null on a "
+        "dry run, or when no number changed (nothing is recorded then)."
     )
     numbers: list[NumberOut] = Field(description="A dry run's first 20 matching numbers; empty otherwise.")
 

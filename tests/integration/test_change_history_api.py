@@ -189,7 +189,7 @@ def test_a_bulk_change_with_the_right_count_reprices_every_match_with_new_etags(
     etags = {number_id: client.get(f"{NUMBERS}/{number_id}").headers["ETag"] for number_id in ids}
     body = {"filter": {"country": "BR"}, "set": {"monthyPrice": "0.05", "currency": "R$"}, "expectedCount": 3}
     result = json_of(client.post(BULK, json=body))
-    assert (result["count"], result["dryRun"], result["numbers"]) == (3, False, [])
+    assert (result["count"], result["changed"], result["dryRun"], result["numbers"]) == (3, 3, False, [])
     for number_id in ids[:3]:
         response = client.get(f"{NUMBERS}/{number_id}")
         assert (response.json["monthyPrice"], response.json["currency"]) == ("0.05", "R$")  # type: ignore[index]
@@ -219,11 +219,29 @@ def test_a_bulk_change_with_the_right_count_reprices_every_match_with_new_etags(
     }
 
 
+def test_a_bulk_change_sent_again_keeps_every_etag_and_records_nothing(client: FlaskClient) -> None:
+    ids = stock(client, brazilian=2, american=0)
+    body = {"filter": {"country": "BR"}, "set": {"monthyPrice": "0.05"}, "expectedCount": 2}
+    first = json_of(client.post(BULK, json=body))
+    assert (first["count"], first["changed"]) == (2, 2)
+    etags = {number_id: client.get(f"{NUMBERS}/{number_id}").headers["ETag"] for number_id in ids}
+    again = json_of(client.post(BULK, json=body))
+    assert (again["count"], again["changed"], again["bulkChangeId"]) == (2, 0, None)
+    assert {number_id: client.get(f"{NUMBERS}/{number_id}").headers["ETag"] for number_id in ids} == etags
+    assert len(json_of(client.get(CHANGES, query_string={"action": "bulk-change"}))) == 1
+    assert len(json_of(client.get(CHANGES, query_string={"action": "bulk-update"}))) == 2
+
+
 def test_a_dry_run_counts_and_shows_the_first_twenty(client: FlaskClient) -> None:
     stock(client, brazilian=22, american=1)
     body = {"filter": {"prefix": "5584"}, "set": {"setupPrice": "1"}, "dryRun": True}
     result = json_of(client.post(BULK, json=body))
-    assert (result["count"], result["dryRun"], result["bulkChangeId"]) == (22, True, None)
+    assert (result["count"], result["changed"], result["dryRun"], result["bulkChangeId"]) == (
+        22,
+        None,
+        True,
+        None,
+    )
     assert [number["value"] for number in result["numbers"]][:2] == ["+55 84 91234-0000", "+55 84 91234-0001"]
     assert len(result["numbers"]) == 20
     assert json_of(client.get(CHANGES, query_string={"action": "bulk-update"})) == []

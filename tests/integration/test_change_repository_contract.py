@@ -19,7 +19,7 @@ from src.application.changes import (
     Subject,
 )
 from src.application.number_listing import NumberFilter
-from src.application.ports import BulkValues, NewNumber, UnitOfWork
+from src.application.ports import BulkOutcome, BulkValues, NewNumber, UnitOfWork
 from src.domain.money import Currency, Money
 from src.domain.numbers import Number
 from src.domain.phone_numbers import PhoneNumber
@@ -151,27 +151,50 @@ def test_filters_keep_only_the_changes_asked_for(uow: Callable[[], UnitOfWork]) 
     assert ids(number_id=7) == []  # a user's id is not a number's
 
 
-def test_a_bulk_change_id_links_its_numbers(uow: Callable[[], UnitOfWork]) -> None:
-    stored = store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.05", USD))
+def test_a_bulk_change_id_links_the_numbers_it_changed(uow: Callable[[], UnitOfWork]) -> None:
+    stored = store(
+        uow,
+        ("+5584912344321", "0.03", USD),
+        ("+5584912344322", "0.05", USD),
+        ("+5584912344323", "0.04", USD),
+    )
     the_fake_keeps(uow, NumberFilter(), stored)
     with uow() as work:
         bulk = work.changes.add(change(Action.BULK_CHANGE, None, "all", count=0))
-        assert (
-            work.number_imports.set_where(
-                NumberFilter(), BulkValues(Decimal("0.05")), ChangeStamp(T0, BRUNO), bulk
-            )
-            == 2
+        outcome = work.number_imports.set_where(
+            NumberFilter(), BulkValues(Decimal("0.05")), ChangeStamp(T0, BRUNO), bulk, 3
         )
-        work.changes.set_count(bulk, 2)
+        assert outcome == BulkOutcome(matched=3, changed=2)
+        work.changes.set_count(bulk, outcome.changed)
         work.commit()
     linked = listed(uow, ChangeQuery(bulk_change_id=bulk))
     assert [(item.subject, item.bulk_change_id, item.action, item.actor) for item in linked] == [
-        ("+5584912344322", bulk, Action.BULK_UPDATE, BRUNO),
+        ("+5584912344323", bulk, Action.BULK_UPDATE, BRUNO),
         ("+5584912344321", bulk, Action.BULK_UPDATE, BRUNO),
     ]
     assert linked[1].fields == {"monthyPrice": FieldChange("0.03", "0.05")}
-    assert linked[0].fields == {}  # at the price already: its version moved, no field changed
     assert listed(uow, ChangeQuery(action=Action.BULK_CHANGE))[0].count == 2
+    with uow() as work:
+        versions = [number.version for number in map(work.numbers.get, stored) if number is not None]
+    assert versions == [2, 1, 2]  # the number at the price already kept its version (and ETag)
+
+
+def test_a_bulk_change_expecting_another_count_writes_nothing(uow: Callable[[], UnitOfWork]) -> None:
+    stored = store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.04", USD))
+    the_fake_keeps(uow, NumberFilter(), stored)
+    with uow() as work:
+        outcome = work.number_imports.set_where(
+            NumberFilter(), BulkValues(Decimal("0.05")), ChangeStamp(T0, BRUNO), 99, 3
+        )
+        assert outcome == BulkOutcome(matched=2, changed=0)
+        work.commit()  # even committed, a refused bulk change wrote nothing
+    assert listed(uow, ChangeQuery(bulk_change_id=99)) == []
+    with uow() as work:
+        found = [number for number in map(work.numbers.get, stored) if number is not None]
+        assert [(number.monthly_price.amount, number.version) for number in found] == [
+            (Decimal("0.03"), 1),
+            (Decimal("0.04"), 1),
+        ]
 
 
 def test_numbers_an_import_created_link_to_its_record_even_once_deleted(
@@ -242,9 +265,10 @@ def test_set_where_changes_the_matching_numbers_and_tells_before_and_after(
     the_fake_keeps(uow, NumberFilter(country="BR"), [brazil, other_brazil])
     with uow() as work:
         values = BulkValues(monthly_price=Decimal("0.05"), currency=BRL)
-        assert (
-            work.number_imports.set_where(NumberFilter(country="BR"), values, ChangeStamp(T0, ANA), 99) == 2
+        outcome = work.number_imports.set_where(
+            NumberFilter(country="BR"), values, ChangeStamp(T0, ANA), 99, 2
         )
+        assert outcome == BulkOutcome(matched=2, changed=2)
         work.commit()
     by_id = {item.subject_id: item for item in listed(uow, ChangeQuery(bulk_change_id=99))}
     assert set(by_id) == {brazil, other_brazil}
@@ -273,12 +297,10 @@ def test_set_where_matches_by_the_values_before_it_changes_them(
     cheap, _ = store(uow, ("+5584912344321", "0.03", USD), ("+5584912344322", "0.09", USD))
     with uow() as work:
         values = BulkValues(monthly_price=Decimal("0.50"))
-        assert (
-            work.number_imports.set_where(
-                NumberFilter(monthly_max=Decimal("0.05")), values, ChangeStamp(T0, ANA), 7
-            )
-            == 1
+        outcome = work.number_imports.set_where(
+            NumberFilter(monthly_max=Decimal("0.05")), values, ChangeStamp(T0, ANA), 7, 1
         )
+        assert outcome == BulkOutcome(matched=1, changed=1)
         work.commit()
     changed = listed(uow, ChangeQuery(bulk_change_id=7))
     assert [(item.subject_id, item.fields["monthyPrice"].after) for item in changed] == [(cheap, "0.50")]

@@ -156,7 +156,7 @@ def bulk(uow: FakeUnitOfWork, reader: StubNumberReader | None = None) -> BulkCha
 def test_a_bulk_change_with_the_right_count_changes_every_match_under_one_id(uow: FakeUnitOfWork) -> None:
     stock(uow, brazilian=3, others=2)
     result = bulk(uow)(BulkChangeCommand({"country": "BR"}, {"monthly_price": "0.05"}, expected_count=3))
-    assert (result.count, result.dry_run) == (3, False)
+    assert (result.count, result.changed, result.dry_run) == (3, 3, False)
     assert uow.committed
     changed = history(uow, bulk_change_id=result.bulk_change_id)
     assert len(changed) == 3
@@ -175,6 +175,18 @@ def test_a_bulk_change_with_a_stale_count_says_the_real_one(uow: FakeUnitOfWork)
         bulk(uow)(BulkChangeCommand({"country": "BR"}, {"monthly_price": "0.05"}, expected_count=2))
     assert (refused.value.expected, refused.value.actual) == (2, 3)
     assert not uow.committed
+
+
+def test_a_bulk_change_repeated_changes_nothing_and_records_nothing(uow: FakeUnitOfWork) -> None:
+    stock(uow, brazilian=2, others=0)
+    command = BulkChangeCommand({"country": "BR"}, {"monthly_price": "0.05"}, expected_count=2)
+    first = bulk(uow)(command)
+    assert (first.count, first.changed) == (2, 2)
+    uow.committed = False
+    again = bulk(uow)(command)
+    assert (again.count, again.changed, again.bulk_change_id) == (2, 0, None)
+    assert not uow.committed  # nothing to record: every number had the price already
+    assert [number.version for number in uow.numbers.all()] == [2, 2]
 
 
 def test_a_dry_run_counts_and_previews_without_changing(uow: FakeUnitOfWork) -> None:

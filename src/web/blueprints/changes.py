@@ -120,9 +120,10 @@ def list_changes() -> Response:
         "at that moment; otherwise 412, whose `count` is how many match now, and nothing changes. "
         "The matching numbers are locked while they change: a concurrent write of one of them "
         "either happened before (and the filter judged its result) or fails with 409/412. "
-        "Each number's version goes up (new ETag) and each change is in its history, all under "
-        'one bulk change id. An empty filter is refused unless `"all": true`. `"dryRun": true` '
-        "answers the count and the first 20 numbers, changing nothing.",
+        "Each number that changes gets a new version (ETag) and a record in its history, all under "
+        "one bulk change id; a number that already has every value set keeps its version and gets "
+        'no record. An empty filter is refused unless `"all": true`. `"dryRun": true` answers the '
+        "exact count (send it back as `expectedCount`) and the first 20 numbers, changing nothing.",
     )
 )
 def bulk_change() -> Response:
@@ -140,6 +141,7 @@ def bulk_change() -> Response:
     return json_response(
         BulkChangeOut(
             count=result.count,
+            changed=result.changed,
             dryRun=result.dry_run,
             bulkChangeId=result.bulk_change_id,
             numbers=[NumberOut.model_validate(NumberOut.document(view)) for view in result.preview],
