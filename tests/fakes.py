@@ -402,14 +402,25 @@ class FakeChangeRepository(ChangeRepository, _Transactional):
         return self._numbers.created_by.get(number_id) if self._numbers.get(number_id) else None
 
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
-        imports = self._imports_of(query)
+        related = self._imports_of(query) | self._changes_of_its_holder(query)
         kept = [
             change
             for change in reversed(self.changes)
             if (before_id is None or (change.id or 0) < before_id)
-            and (_keeps(query, change) or (change.id in imports and _keeps(_unnumbered(query), change)))
+            and (_keeps(query, change) or (change.id in related and _keeps(_unnumbered(query), change)))
         ]
         return kept[:limit]
+
+    def _changes_of_its_holder(self, query: ChangeQuery) -> set[int | None]:
+        """Asked by phone number: every change of the number that holds it now."""
+        holders = {n.id for n in self._numbers.all() if n.phone_number.e164 == query.number}
+        return {
+            change.id
+            for change in self.changes
+            if query.number is not None
+            and change.subject_type is Subject.NUMBER
+            and change.subject_id in holders
+        }
 
     def _imports_of(self, query: ChangeQuery) -> set[int | None]:
         """The import that created the number a query asks about: from the live number, or from

@@ -17,7 +17,7 @@ from src.application.number_fields import parse_fields
 from src.application.number_listing import Listing, NumberFilter
 from src.application.ports import BulkValues, NumberReader, UnitOfWorkFactory
 from src.application.results import NumberView
-from src.domain.errors import DomainError
+from src.domain.errors import DomainError, InvalidFields
 from src.domain.money import CurrencyCatalog
 
 PREVIEW_SIZE = 20
@@ -66,7 +66,10 @@ class BulkChange:
         self._history = history or History(utc_now)
 
     def __call__(self, command: BulkChangeCommand) -> BulkChangeResult:
-        number_filter = NumberFilter.parse(command.filters, self._currencies)
+        try:
+            number_filter = NumberFilter.parse(command.filters, self._currencies)
+        except DomainError as error:
+            raise _within("filter", error) from None
         if number_filter == NumberFilter() and not command.everything:
             raise DomainError(
                 'is empty, which matches every number; send "all": true to change them all', "filter"
@@ -111,7 +114,10 @@ class BulkChange:
         if not changes:
             raise DomainError("is empty: name the fields to change", "set")
         # The same rules as a single write: parse_fields checks each amount as Money does.
-        parsed = parse_fields(changes, self._currencies)
+        try:
+            parsed = parse_fields(changes, self._currencies)
+        except DomainError as error:
+            raise _within("set", error) from None
         return BulkValues(parsed.monthly_amount, parsed.setup_amount, parsed.currency)
 
     def _preview(self, number_filter: NumberFilter) -> BulkChangeResult:
@@ -119,6 +125,14 @@ class BulkChange:
         count = self._reader.count(number_filter)
         first = self._reader.page(Listing(number_filter), PREVIEW_SIZE).items
         return BulkChangeResult(count, dry_run=True, preview=first)
+
+
+def _within(part: str, error: DomainError) -> DomainError:
+    """The error named by where it is in the body (`filter.country`, `set.monthly_price`), as a
+    malformed value there is named, rather than as a field of a number or of the list's query."""
+    if isinstance(error, InvalidFields):
+        return InvalidFields(_within(part, cause) for cause in error.errors)
+    return error.on_field(f"{part}.{error.field}" if error.field else part)
 
 
 def _wire_values(values: BulkValues) -> dict[str, str]:

@@ -656,18 +656,29 @@ CHANGE_COLUMNS = (
 
 
 def _about_number(
-    own: Callable[[Any], ColumnElement[bool]], the_number: ColumnElement[bool]
+    own: Callable[[Any], ColumnElement[bool]],
+    the_number: ColumnElement[bool],
+    *,
+    with_its_whole_history: bool = False,
 ) -> ColumnElement[bool]:
     """A number's own changes, and the import that created it: found through the number's row
-    while it lives, then through its delete record. One IN over index look-ups: as an OR of the
-    three, PostgreSQL walked the whole log backwards by id (0.6 s at a million records)."""
-    mine, deletes = changes.alias("mine"), changes.alias("deletes")
+    while it lives, then through its delete record. Asked by phone number, also every change of
+    the number that holds it now, made while it had another (a create before a PUT renumbered it).
+    One IN over index look-ups: as an OR of these, PostgreSQL walked the whole log backwards by id
+    (0.6 s at a million records)."""
+    mine, deletes, its = changes.alias("mine"), changes.alias("deletes"), changes.alias("its")
     own_changes = select(mine.c.id).where(own(mine), mine.c.subject_type == Subject.NUMBER.value)
     created_by = select(numbers.c.created_by_change_id).where(the_number)
     deleted_from = select(deletes.c.import_id).where(
         own(deletes), deletes.c.action == Action.DELETE.value, deletes.c.import_id.is_not(None)
     )
-    return changes.c.id.in_(union_all(own_changes, created_by, deleted_from))
+    found = [own_changes, created_by, deleted_from]
+    if with_its_whole_history:
+        holder = select(numbers.c.id).where(the_number)
+        found.append(
+            select(its.c.id).where(its.c.subject_id.in_(holder), its.c.subject_type == Subject.NUMBER.value)
+        )
+    return changes.c.id.in_(union_all(*found))
 
 
 def _change_row(change: Change) -> dict[str, Any]:
@@ -726,7 +737,11 @@ def _change_conditions(query: ChangeQuery) -> list[ColumnElement[bool]]:
         found.append(_about_number(lambda table: table.c.subject_id == number_id, numbers.c.id == number_id))
     if query.number is not None:
         e164 = query.number
-        found.append(_about_number(lambda table: table.c.subject == e164, numbers.c.e164 == e164))
+        found.append(
+            _about_number(
+                lambda table: table.c.subject == e164, numbers.c.e164 == e164, with_its_whole_history=True
+            )
+        )
     if query.actor is not None:
         found.append(changes.c.actor_email == query.actor)
     if query.action is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -36,7 +36,10 @@ from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, InvalidFields
 from src.web.cursors import InvalidCursor
 from src.web.schemas import (
+    BulkChangeIn,
+    ChangesParams,
     FieldError,
+    HistoryParams,
     ImportParams,
     ListParams,
     NumberIn,
@@ -134,6 +137,9 @@ _BODIES: dict[str, tuple[str, type[BaseModel]]] = {
         ("a user change", UserPatch),
         ("GET /numbers", ListParams),
         ("POST /numbers/imports", ImportParams),
+        ("a bulk change", BulkChangeIn),
+        ("GET /changes", ChangesParams),
+        ("GET /numbers/{id}/history", HistoryParams),
     )
 }
 
@@ -278,7 +284,9 @@ def _field_error(detail: Mapping[str, Any], body: tuple[str, type[BaseModel]] | 
     if kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden" and body is not None:
-        message = _unknown_field_message(field, *body)
+        message = _unknown_field_message(str(detail["loc"][-1]), *_part_of(body, detail["loc"][:-1]))
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "must be a JSON object"
     elif kind == "string_type":
         message = "must be a string"
     elif kind in ("bool_type", "bool_parsing"):
@@ -300,6 +308,17 @@ def _house_style(message: str) -> str:
     """Pydantic's "Input should be ..." as our "must be ...", whatever else it may say."""
     message = message.removeprefix("Value error, ")
     return _PYDANTIC_SHOULD.sub("must ", message, count=1)
+
+
+def _part_of(body: tuple[str, type[BaseModel]], loc: Sequence[Any]) -> tuple[str, type[BaseModel]]:
+    """The part of a body an error is in (a bulk change's `filter`), to name its fields."""
+    what, model = body
+    for name in loc:
+        info = model.model_fields.get(str(name))
+        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            break
+        what, model = f"the {name} of {what}", info.annotation
+    return what, model
 
 
 def _unknown_field_message(field: str, what: str, model: type[BaseModel]) -> str:

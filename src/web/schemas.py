@@ -20,10 +20,12 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from src.application.changes import Action
 from src.application.import_jobs import ImportJob
 from src.application.import_numbers import ImportReport
 from src.application.number_fields import NumberData
@@ -372,9 +374,11 @@ class UserOut(BaseModel):
 
 
 def wire_name(field: str) -> str:
-    """The name the client knows a domain field by (monthly_price -> monthyPrice)."""
-    model_field = NumberIn.model_fields.get(field)
-    return (model_field.alias or field) if model_field else field
+    """The name the client knows a domain field by (monthly_price -> monthyPrice; within a
+    body's part, set.monthly_price -> set.monthyPrice)."""
+    part, dot, name = field.rpartition(".")
+    model_field = NumberIn.model_fields.get(name)
+    return f"{part}{dot}{model_field.alias or name}" if model_field else field
 
 
 class ImportParams(QueryParameters):
@@ -554,33 +558,35 @@ class ChangeOut(BaseModel):
 MAX_CHANGE_ID = 2**63 - 1  # change ids are 64-bit integers
 
 
-class ChangesParams(BaseModel):
-    """Query parameters of GET /changes and GET /numbers/{id}/history."""
+class HistoryParams(QueryParameters):
+    """Query parameters of GET /numbers/{id}/history; every other one is a 422. An empty value is
+    no value, as `cursor=` is on GET /numbers."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    synonyms: ClassVar[Mapping[str, str]] = {
+        "limit": "per_page",
+        "size": "per_page",
+        "page_size": "per_page",
+        "page": "cursor",
+        "after": "cursor",
+        "before": "cursor",
+    }
 
     per_page: int | None = Field(None, ge=1, description="Changes per page.")
     cursor: int | None = Field(
         None,
         ge=1,
         le=MAX_CHANGE_ID,
-        description="Keyset paging: the `cursor` of the `next` Link (older changes).",
+        description="Keyset paging: the `cursor` of the `next` Link (older changes); empty or absent "
+        "for the first page.",
     )
-    number: str | None = Field(
-        None, description="A phone number, in any spelling.", examples=["+5584912344321"]
-    )
-    actor: str | None = Field(
-        None,
-        max_length=254,
-        description="The email of who made the change (any case).",
-        json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*$"},
-    )
-    action: str | None = Field(None, description="One action, e.g. patch or bulk-change.")
-    since: datetime | None = Field(None, description="Changes at or after this time (ISO 8601).")
-    until: datetime | None = Field(None, description="Changes before this time (ISO 8601).")
-    bulk_change: int | None = Field(
-        None, alias="bulkChange", ge=1, le=MAX_CHANGE_ID, description="The numbers of one bulk change."
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, given: object) -> object:
+        if isinstance(given, dict):
+            return {name: value for name, value in given.items() if value != ""}
+        return given
 
     @field_validator("per_page")
     @classmethod
@@ -592,6 +598,47 @@ class ChangesParams(BaseModel):
             )
         return per_page
 
+
+class ChangesParams(HistoryParams):
+    """Query parameters of GET /changes; every other one is a 422."""
+
+    synonyms: ClassVar[Mapping[str, str]] = {
+        **HistoryParams.synonyms,
+        "phone": "number",
+        "value": "number",
+        "user": "actor",
+        "email": "actor",
+        "from": "since",
+        "to": "until",
+        "bulk_change": "bulkChange",
+    }
+
+    number: str | None = Field(
+        None, description="A phone number, in any spelling.", examples=["+5584912344321"]
+    )
+    actor: str | None = Field(
+        None,
+        max_length=254,
+        description="The email of who made the change (any case).",
+        json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*$"},
+    )
+    action: str | None = Field(
+        None, description="One action.", json_schema_extra={"enum": [action.value for action in Action]}
+    )
+    since: datetime | None = Field(
+        None,
+        description="Changes at or after this time (ISO 8601, with its time zone).",
+        examples=["2026-12-01T00:00:00Z"],
+    )
+    until: datetime | None = Field(
+        None,
+        description="Changes before this time (ISO 8601, with its time zone).",
+        examples=["2026-12-02T00:00:00Z"],
+    )
+    bulk_change: int | None = Field(
+        None, alias="bulkChange", ge=1, le=MAX_CHANGE_ID, description="The numbers of one bulk change."
+    )
+
     @field_validator("actor")
     @classmethod
     def _printable(cls, actor: str | None) -> str | None:
@@ -601,6 +648,19 @@ class ChangesParams(BaseModel):
                 "actor_control_character", "must be an email address, without control characters"
             )
         return actor
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _iso_8601(cls, moment: object) -> object:
+        # Pydantic would also take a number of seconds (or milliseconds, past a bound) since 1970.
+        if isinstance(moment, str):
+            try:
+                return datetime.fromisoformat(moment)
+            except ValueError:
+                raise PydanticCustomError(
+                    "datetime_iso", "must be an ISO 8601 time with its time zone, e.g. 2026-12-01T12:00:00Z"
+                ) from None
+        return moment
 
     @field_validator("since", "until")
     @classmethod

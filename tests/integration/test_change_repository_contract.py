@@ -124,6 +124,21 @@ def test_a_recorded_change_reads_back_whole_and_newest_first(uow: Callable[[], U
     )
 
 
+def test_a_phone_number_finds_the_whole_history_of_the_number_holding_it(
+    uow: Callable[[], UnitOfWork],
+) -> None:
+    (renumbered,) = store(uow, ("+5531987654321", "0.03", USD))  # was +5521987654321 until the PUT
+    created, replaced, other = record(
+        uow,
+        change(Action.CREATE, renumbered, "+5521987654321"),
+        change(Action.REPLACE, renumbered, "+5531987654321"),
+        change(Action.CREATE, renumbered + 1, "+5521987654321"),  # another number took the old value
+    )
+    ids = lambda number: [item.id for item in listed(uow, ChangeQuery(number=number))]  # noqa: E731
+    assert ids("+5531987654321") == [replaced, created]
+    assert ids("+5521987654321") == [other, created]  # what had that value, when it had it
+
+
 def test_pages_go_on_before_the_last_id_seen(uow: Callable[[], UnitOfWork]) -> None:
     ids = record(uow, *(change(Action.PATCH, 1, "+5584912344321") for _ in range(5)))
     first_page = listed(uow, limit=2)

@@ -216,9 +216,9 @@ def test_an_empty_filter_needs_all(uow: FakeUnitOfWork) -> None:
     [
         ({"value": "+5584912344321"}, "set"),
         ({}, "set"),
-        ({"monthly_price": "0.001"}, "monthly_price"),
-        ({"monthly_price": "-1"}, "monthly_price"),
-        ({"currency": "XYZ"}, "currency"),
+        ({"monthly_price": "0.001"}, "set.monthly_price"),
+        ({"monthly_price": "-1"}, "set.monthly_price"),
+        ({"currency": "XYZ"}, "set.currency"),
     ],
 )
 def test_a_bulk_change_follows_the_rules_of_a_single_write(

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
@@ -14,7 +15,7 @@ from pydantic import TypeAdapter
 from src.application.bulk_change import BulkChangeCommand
 from src.application.changes import Action, Change, ChangeQuery, FieldValue, Subject
 from src.application.list_changes import ChangesPage
-from src.domain.errors import DomainError
+from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import Permission
@@ -23,9 +24,18 @@ from src.web.inventory import Inventory, inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
 from src.web.responses import json_response
-from src.web.schemas import BulkChangeIn, BulkChangeOut, ChangeOut, ChangesParams, FieldChangeOut, NumberOut
+from src.web.schemas import (
+    BulkChangeIn,
+    BulkChangeOut,
+    ChangeOut,
+    ChangesParams,
+    FieldChangeOut,
+    HistoryParams,
+    NumberOut,
+)
 
 bp = Blueprint("changes", __name__, url_prefix="/api/v1")
+Params = TypeVar("Params", bound=HistoryParams)
 _change_list = TypeAdapter(list[ChangeOut])
 CSV_PAGE = 1000
 CSV_COLUMNS = (
@@ -61,18 +71,18 @@ WHO_SEES_WHAT = (
         "history",
         {200: PAGED},
         problems=(404, 422),
-        query=ChangesParams,
+        query=HistoryParams,
         permission=Permission.WRITE_NUMBERS,
         description="Every create, replace, patch, bulk change and delete of the number, with who "
         "made it, when, in which request, and the fields it changed (before and after); a number an "
         "import created shows that import's record (who sent the file, when, how many it created). "
-        "It stays after the number is deleted: then its newest entry is the delete. Keyset paged: "
-        "follow the `next` Link. Only `per_page` and `cursor` apply here.",
+        "It stays after the number is deleted: then its newest entry is the delete (404 once no "
+        "record of it is left, as after retention). Keyset paged: follow the `next` Link.",
     )
 )
 def number_history(number_id: int) -> Response:
     served = inventory()
-    params = _params()
+    params = _params(HistoryParams)
     page = served.number_history(number_id, _per_page(params), params.cursor)
     return _page_response(page)
 
@@ -92,7 +102,7 @@ def number_history(number_id: int) -> Response:
     )
 )
 def list_changes() -> Response:
-    params = _params()
+    params = _params(ChangesParams)
     query = _query(params)
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
         return Response(
@@ -149,13 +159,13 @@ def bulk_change() -> Response:
     )
 
 
-def _params() -> ChangesParams:
-    return ChangesParams.model_validate(
+def _params(model: type[Params]) -> Params:
+    return model.model_validate(
         request.args.to_dict(), context={"max_page_size": inventory().settings.max_page_size}
     )
 
 
-def _per_page(params: ChangesParams) -> int:
+def _per_page(params: HistoryParams) -> int:
     return params.per_page or inventory().settings.page_size
 
 
@@ -163,24 +173,27 @@ def _query(params: ChangesParams) -> ChangeQuery:
     visible = {Subject.NUMBER, Subject.BULK_CHANGE, Subject.IMPORT}
     if principal().role.may(Permission.MANAGE_USERS):
         visible.add(Subject.USER)
-    action = None
-    if params.action:
-        try:
-            action = Action(params.action)
-        except ValueError:
-            allowed = ", ".join(Action)
-            raise DomainError(
-                f"{params.action[:30]!r} is not an action; use one of {allowed}", "action"
-            ) from None
+    errors = FieldErrors()
+    number = errors.parse("number", PhoneNumber.parse, params.number) if params.number else None
+    action = errors.parse("action", _action, params.action) if params.action else None
+    errors.raise_if_any()
     return ChangeQuery(
         subjects=frozenset(visible),
-        number=PhoneNumber.parse(params.number).e164 if params.number else None,
+        number=number.e164 if number else None,
         actor=params.actor.strip().lower() if params.actor else None,
         action=action,
         since=params.since,
         until=params.until,
         bulk_change_id=params.bulk_change,
     )
+
+
+def _action(given: object) -> Action:
+    try:
+        return Action(str(given))
+    except ValueError:
+        allowed = ", ".join(Action)
+        raise DomainError(f"{str(given)[:30]!r} is not an action; use one of {allowed}") from None
 
 
 def _page_response(page: ChangesPage) -> Response:
