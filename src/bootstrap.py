@@ -33,7 +33,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
-from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
+from src.application.list_changes import ExportChanges, ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -203,6 +203,7 @@ def build_inventory(settings: Settings, engine: Engine | None = None) -> Invento
         delete_number=DeleteNumber(uow, history),
         bulk_change=BulkChange(uow, reader, currencies, history),
         list_changes=ListChanges(read_uow),
+        export_changes=ExportChanges(read_uow),
         number_history=NumberHistory(read_uow),
         prune_changes=prune_changes,
         seed_numbers=seed_numbers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -16,6 +17,7 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
+    ChangeRecord,
     ChangeStamp,
     FieldChange,
     Subject,
@@ -410,6 +412,31 @@ class FakeChangeRepository(ChangeRepository, _Transactional):
             and (_keeps(query, change) or (change.id in related and _keeps(_unnumbered(query), change)))
         ]
         return kept[:limit]
+
+    def records(
+        self, query: ChangeQuery, *, limit: int, before_id: int | None = None
+    ) -> Sequence[ChangeRecord]:
+        return [
+            ChangeRecord(
+                change.id or 0,
+                change.at,
+                change.actor.user_id,
+                change.actor.email,
+                change.actor.request_id,
+                change.action.value,
+                change.subject_type.value,
+                change.subject_id,
+                change.subject,
+                json.dumps({name: dataclasses.asdict(field) for name, field in change.fields.items()}),
+                change.bulk_change_id,
+                change.count,
+                change.import_id,
+            )
+            for change in self.list(query, limit=limit, before_id=before_id)
+        ]
+
+    def count(self, query: ChangeQuery, *, up_to: int) -> int:
+        return len(self.list(query, limit=up_to))
 
     def _changes_of_its_holder(self, query: ChangeQuery) -> set[int | None]:
         """Asked by phone number: every change of the number that holds it now."""

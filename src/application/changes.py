@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from src.application.results import NumberResult, UserResult
 
@@ -84,6 +85,25 @@ class Change:
     @property
     def subject_type(self) -> Subject:
         return self.action.subject
+
+
+class ChangeRecord(NamedTuple):
+    """A change as stored, for a download: its fields as their JSON text, the number as E.164.
+    A long log is written out faster than it would be read into `Change`s first."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_email: str | None
+    request_id: str | None
+    action: str
+    subject_type: str
+    subject_id: int | None
+    subject: str
+    fields: str  # {"name": {"before": ..., "after": ...}}, only the fields that changed
+    bulk_change_id: int | None
+    how_many: int | None  # `count`: NamedTuple has a method of that name
+    import_id: int | None
 
 
 @dataclass(frozen=True)

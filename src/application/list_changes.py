@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from src.application.changes import Change, ChangeQuery, Subject
-from src.application.errors import NumberNotFound
+from src.application.changes import Change, ChangeQuery, ChangeRecord, Subject
+from src.application.errors import ApplicationError, NumberNotFound
 from src.application.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -45,6 +46,52 @@ class NumberHistory:
             if never_was:
                 raise NumberNotFound(number_id)
             return page
+
+
+# One download of the change log carries at most this many records, so that it ends well within
+# the app server's time for one request (harakiri, deploy/uwsgi.ini) at the rate docs/history.md
+# measures (about 7 s for these), on a machine three times slower too.
+EXPORT_LIMIT = 200_000
+
+
+class TooManyToExport(ApplicationError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"more than {limit:,} changes match, more than one download carries; narrow it with "
+            "since and until (or another filter), and download the parts"
+        )
+        self.limit = limit
+
+
+class ExportChanges:
+    """Every change a query matches, newest first, read a page at a time as they are sent, so
+    memory stays bounded. More than `limit` is refused before the first is sent: a download that
+    long could outlast the app server's time for one request, and a stream cut short there still
+    ends like a whole one."""
+
+    PAGE = 5000
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, limit: int = EXPORT_LIMIT) -> None:
+        self._uow_factory = uow_factory
+        self._limit = limit
+
+    def __call__(self, query: ChangeQuery) -> tuple[int, Iterator[ChangeRecord]]:
+        """How many match, and the changes themselves."""
+        with self._uow_factory() as uow:
+            total = uow.changes.count(query, up_to=self._limit + 1)
+        if total > self._limit:
+            raise TooManyToExport(self._limit)
+        return total, self._records(query)
+
+    def _records(self, query: ChangeQuery) -> Iterator[ChangeRecord]:
+        before_id: int | None = None
+        while True:
+            with self._uow_factory() as uow:
+                found = uow.changes.records(query, limit=self.PAGE, before_id=before_id)
+            yield from found
+            if len(found) < self.PAGE:
+                return
+            before_id = found[-1].id
 
 
 def _page(uow: UnitOfWork, query: ChangeQuery, per_page: int, before_id: int | None) -> ChangesPage:

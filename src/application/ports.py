@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import NamedTuple, Self
 
 from src.application.access_tokens import AccessToken
-from src.application.changes import Change, ChangeQuery, ChangeStamp
+from src.application.changes import Change, ChangeQuery, ChangeRecord, ChangeStamp
 from src.application.idempotency import IdempotencyRecord
 from src.application.number_listing import Listing, NumberFilter, Position
 from src.application.results import NumberRecord, NumberView, ViewPage
@@ -105,6 +105,16 @@ class ChangeRepository(abc.ABC):
     @abc.abstractmethod
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
         """Newest first (by id), only those older than `before_id` when given (keyset paging)."""
+
+    @abc.abstractmethod
+    def records(
+        self, query: ChangeQuery, *, limit: int, before_id: int | None = None
+    ) -> Sequence[ChangeRecord]:
+        """What `list` answers, as stored (for a download)."""
+
+    @abc.abstractmethod
+    def count(self, query: ChangeQuery, *, up_to: int) -> int:
+        """How many changes match, counting no further than `up_to`."""
 
     @abc.abstractmethod
     def prune(self, older_than: datetime) -> int:

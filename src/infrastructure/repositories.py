@@ -42,6 +42,7 @@ from src.application.changes import (
     Actor,
     Change,
     ChangeQuery,
+    ChangeRecord,
     ChangeStamp,
     FieldChange,
     FieldValue,
@@ -626,13 +627,28 @@ class SqlAlchemyChangeRepository(ChangeRepository):
             self._session.flush()
 
     def list(self, query: ChangeQuery, *, limit: int, before_id: int | None = None) -> Sequence[Change]:
+        return [_change_of(row) for row in self._listed(query, limit, before_id)]
+
+    def records(
+        self, query: ChangeQuery, *, limit: int, before_id: int | None = None
+    ) -> Sequence[ChangeRecord]:
+        return [ChangeRecord._make(row) for row in self._listed(query, limit, before_id)]
+
+    def _listed(self, query: ChangeQuery, limit: int, before_id: int | None) -> Sequence[Any]:
+        """Rows of every column, in ChangeRecord's order (the id, then CHANGE_COLUMNS), newest first."""
         if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
             return []  # no such number, and asking would overflow the column type
-        found = select(changes).where(*_change_conditions(query))
+        found = select(changes.c.id, *(changes.c[name] for name in CHANGE_COLUMNS))
+        found = found.where(*_change_conditions(query))
         if before_id is not None:
             found = found.where(changes.c.id < before_id)
-        rows = self._session.execute(found.order_by(changes.c.id.desc()).limit(limit))
-        return [_change_of(row) for row in rows]
+        return self._session.execute(found.order_by(changes.c.id.desc()).limit(limit)).all()
+
+    def count(self, query: ChangeQuery, *, up_to: int) -> int:
+        if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
+            return 0
+        capped = select(changes.c.id).where(*_change_conditions(query)).limit(up_to).subquery()
+        return int(self._session.scalar(select(func.count()).select_from(capped)) or 0)
 
     def prune(self, older_than: datetime) -> int:
         pruned = self._session.execute(delete(changes).where(changes.c.at < older_than))

@@ -32,6 +32,7 @@ from src.application.errors import (
 )
 from src.application.import_jobs import ImportJobNotFound
 from src.application.import_numbers import ImportRejected
+from src.application.list_changes import TooManyToExport
 from src.application.suggestions import did_you_mean
 from src.domain.errors import DomainError, InvalidFields
 from src.web.cursors import InvalidCursor
@@ -108,6 +109,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NumberChangedMeanwhile, _changed_meanwhile)
     app.register_error_handler(VersionMismatch, _version_mismatch)
     app.register_error_handler(CountMismatch, _count_mismatch)
+    app.register_error_handler(TooManyToExport, _too_many_to_export)
     app.register_error_handler(IdempotencyKeyReused, _idempotency_key_reused)
     app.register_error_handler(StorageUnavailable, _unavailable)
     app.register_error_handler(Unauthenticated, _unauthenticated)
@@ -187,6 +189,10 @@ def _version_mismatch(error: VersionMismatch) -> Response:
 
 def _count_mismatch(error: CountMismatch) -> Response:
     return problem(412, str(error), kind="count-mismatch", count=error.actual, expected_count=error.expected)
+
+
+def _too_many_to_export(error: TooManyToExport) -> Response:
+    return problem(422, str(error), kind="too-many-to-export")
 
 
 def _idempotency_key_reused(error: IdempotencyKeyReused) -> Response:

@@ -24,7 +24,7 @@ from src.application.get_user import GetUser
 from src.application.import_jobs import GetImportJob, RunImportJob, StartImportJob
 from src.application.import_numbers import ImportNumbers
 from src.application.issue_token import IssueToken
-from src.application.list_changes import ListChanges, NumberHistory, PruneChanges
+from src.application.list_changes import ExportChanges, ListChanges, NumberHistory, PruneChanges
 from src.application.list_numbers import ListNumbers
 from src.application.list_users import ListUsers
 from src.application.patch_number import PatchNumber
@@ -69,6 +69,7 @@ class Inventory:
     delete_number: DeleteNumber
     bulk_change: BulkChange
     list_changes: ListChanges
+    export_changes: ExportChanges
     number_history: NumberHistory
     prune_changes: PruneChanges
     seed_numbers: SeedNumbers

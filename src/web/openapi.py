@@ -204,7 +204,8 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "format": "uri-reference"},
     },
     "Link": {
-        "description": "RFC 8288 links to the first, prev, next and last pages (absolute URLs).",
+        "description": "RFC 8288 links to other pages (absolute URLs): first, and next while there "
+        "is one; a list paged by page number also prev and last.",
         "schema": {"type": "string"},
     },
     "X-Total-Count": {

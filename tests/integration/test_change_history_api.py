@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from src.web.blueprints.changes import CSV_COLUMNS
+from src.web.inventory import EXTENSION_KEY
 from tests.conftest import client_as
 
 NUMBERS = "/api/v1/numbers"
 CHANGES = "/api/v1/changes"
 BULK = "/api/v1/numbers/bulk-changes"
+USERS = "/api/v1/users"
+CSV_HEADER = ",".join(CSV_COLUMNS)
 EXAMPLE = {"value": "+55 84 91234-4321", "monthyPrice": "0.03", "setupPrice": "3.40", "currency": "U$"}
 
 
@@ -152,6 +158,49 @@ def test_the_change_log_as_csv(client: FlaskClient) -> None:
     assert [row["action"] for row in rows] == ["patch", "create"]
     assert rows[0]["fields"] == '{"monthyPrice": {"before": "0.03", "after": "0.05"}}'
     assert rows[0]["actorEmail"] == me(client)
+
+
+def test_the_change_log_as_csv_is_written_as_stored_and_safe_in_a_spreadsheet(
+    app: Flask, client: FlaskClient
+) -> None:
+    admin = client_as(app, "admin")
+    formula = json_of(
+        admin.post(
+            USERS,
+            json={
+                "email": "=cmd|'/ccalc'!a0@example.com",
+                "password": "a-long-pass-phrase-9",
+                "role": "viewer",
+            },
+        ),
+        201,
+    )
+    number_id = json_of(client.post(NUMBERS, json=EXAMPLE, headers={"X-Request-ID": "-1-1"}), 201)["id"]
+    client.patch(f"{NUMBERS}/{number_id}", json={"currency": "R$"})
+    response = admin.get(CHANGES, headers={"Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.headers["X-Total-Count"] == str(len(rows))
+    patched, created = rows[0], rows[1]
+    assert (patched["subject"], created["subject"]) == ("+5584912344321", "+5584912344321")  # E.164
+    assert json.loads(patched["fields"])["currency"] == {"before": "U$", "after": "R$"}
+    assert created["requestId"] == "-1-1"  # a plain number stays as it is
+    assert patched["at"].endswith("Z")
+    user_created = next(row for row in rows if row["subjectId"] == str(formula["id"]))
+    assert user_created["subject"] == "'=cmd|'/ccalc'!a0@example.com"  # not run by a spreadsheet
+    empty = admin.get(CHANGES, headers={"Accept": "text/csv"}, query_string={"action": "import"})
+    assert (empty.get_data(as_text=True).splitlines(), empty.headers["X-Total-Count"]) == ([CSV_HEADER], "0")
+
+
+def test_a_change_log_download_longer_than_one_carries_is_refused_up_front(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock(client, brazilian=3, american=0)
+    monkeypatch.setattr(app.extensions[EXTENSION_KEY].export_changes, "_limit", 2)
+    refused = client.get(CHANGES, headers={"Accept": "text/csv"})
+    assert (refused.status_code, refused.mimetype) == (422, "application/problem+json")
+    assert refused.json["type"].endswith("too-many-to-export")  # type: ignore[index]
+    narrowed = client.get(CHANGES, headers={"Accept": "text/csv"}, query_string={"action": "patch"})
+    assert (narrowed.status_code, narrowed.headers["X-Total-Count"]) == (200, "0")
 
 
 def test_admins_see_user_changes_and_supervisors_do_not(app: Flask, client: FlaskClient) -> None:

@@ -1,5 +1,6 @@
 """Every change to a number or user is recorded by the use case that makes it; bulk changes."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from src.application.delete_number import DeleteNumber, DeleteNumberCommand
 from src.application.delete_user import DeleteUser
 from src.application.import_jobs import RunImportJob, StartImportJob
 from src.application.import_numbers import ImportMode, ImportNumbers, ImportRow
-from src.application.list_changes import ListChanges, PruneChanges
+from src.application.list_changes import ExportChanges, ListChanges, PruneChanges, TooManyToExport
 from src.application.number_fields import NumberData
 from src.application.number_listing import Count, Listing, NumberFilter
 from src.application.patch_number import PatchNumber, PatchNumberCommand
@@ -247,6 +248,22 @@ def test_changes_are_listed_a_page_at_a_time(uow: FakeUnitOfWork) -> None:
     assert [change.action for change in first.items] == [Action.PATCH] * 3
     rest = ListChanges(uow)(ChangeQuery(number_id=number_id), per_page=3, before_id=first.following)
     assert ([change.action for change in rest.items], rest.following) == ([Action.CREATE], None)
+
+
+def test_an_export_reads_every_change_page_by_page_and_refuses_past_its_limit(
+    uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number_id = created_number(uow)
+    for price in ("0.04", "0.05", "0.06", "0.07"):
+        PatchNumber(uow, CURRENCIES, HISTORY)(PatchNumberCommand(number_id, {"monthly_price": price}))
+    monkeypatch.setattr(ExportChanges, "PAGE", 2)
+    total, records = ExportChanges(uow, limit=5)(ChangeQuery(number_id=number_id))
+    found = list(records)
+    assert total == len(found) == 5
+    assert [record.action for record in found] == ["patch"] * 4 + ["create"]
+    assert json.loads(found[0].fields) == {"monthyPrice": {"before": "0.06", "after": "0.07"}}
+    with pytest.raises(TooManyToExport):
+        ExportChanges(uow, limit=4)(ChangeQuery(number_id=number_id))
 
 
 def test_retention_prunes_only_when_configured(uow: FakeUnitOfWork) -> None:

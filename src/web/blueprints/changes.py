@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 from collections.abc import Iterator
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -13,14 +15,14 @@ from flask import Blueprint, Response, request
 from pydantic import TypeAdapter
 
 from src.application.bulk_change import BulkChangeCommand
-from src.application.changes import Action, Change, ChangeQuery, FieldValue, Subject
-from src.application.list_changes import ChangesPage
+from src.application.changes import Action, Change, ChangeQuery, ChangeRecord, FieldValue, Subject
+from src.application.list_changes import EXPORT_LIMIT, ChangesPage
 from src.domain.errors import DomainError, FieldErrors
 from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import Permission
 from src.web.auth import principal
-from src.web.inventory import Inventory, inventory
+from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
 from src.web.responses import json_response
@@ -37,7 +39,9 @@ from src.web.schemas import (
 bp = Blueprint("changes", __name__, url_prefix="/api/v1")
 Params = TypeVar("Params", bound=HistoryParams)
 _change_list = TypeAdapter(list[ChangeOut])
-CSV_PAGE = 1000
+CSV_ROWS_PER_CHUNK = 1000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[0-9 +().-]*")
 CSV_COLUMNS = (
     "id",
     "at",
@@ -98,17 +102,25 @@ def number_history(number_id: int) -> Response:
         query=ChangesParams,
         permission=Permission.WRITE_NUMBERS,
         description=f"{WHO_SEES_WHAT} Filters combine (AND). Keyset paged: follow the `next` Link. "
-        "With `Accept: text/csv` the answer is every matching change (not a page), newest first.",
+        "With `Accept: text/csv` the answer is every matching change (not a page), newest first, "
+        f"with `X-Total-Count`; phone numbers in E.164. At most {EXPORT_LIMIT:,} changes: past that, "
+        "422 `too-many-to-export` (narrow it with `since`/`until`).",
     )
 )
 def list_changes() -> Response:
     params = _params(ChangesParams)
     query = _query(params)
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        served = inventory()
+        total, found = served.export_changes(query)
         return Response(
-            _csv_rows(inventory(), query),
+            _csv_rows(found, served.currencies),
             mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="changes.csv"', "Vary": "Accept"},
+            headers={
+                "Content-Disposition": 'attachment; filename="changes.csv"',
+                "Vary": "Accept",
+                "X-Total-Count": str(total),
+            },
         )
     page = inventory().list_changes(query, _per_page(params), params.cursor)
     response = _page_response(page)
@@ -241,46 +253,73 @@ def change_out(change: Change, currencies: CurrencyCatalog) -> ChangeOut:
 
 def _shown(name: str, value: FieldValue, currencies: CurrencyCatalog) -> FieldValue:
     """A number's fields as its responses show them; a currency no longer configured, as its code."""
-    if not isinstance(value, str):
-        return value
-    if name == "value":
+    if name == "value" and isinstance(value, str):
         return PhoneNumber(value).international
-    if name == "currency" and value in currencies.codes:
+    return _symbol(name, value, currencies)
+
+
+def _symbol(name: str, value: FieldValue, currencies: CurrencyCatalog) -> FieldValue:
+    if name == "currency" and isinstance(value, str) and value in currencies.codes:
         return currencies.symbol(Currency(value))
     return value
 
 
-def _csv_rows(served: Inventory, query: ChangeQuery) -> Iterator[str]:
-    """Every matching change, read a page at a time: memory stays bounded however long the log.
-    (Run while the response streams, after the view returned: `served` is passed in.)"""
+def _defused(text: str | None) -> str | None:
+    """Text that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a
+    carriage return, and is more than a plain number), behind an apostrophe, as OWASP advises
+    for CSV files; phone numbers and amounts stay as they are."""
+    if text and text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_rows(found: Iterator[ChangeRecord], currencies: CurrencyCatalog) -> Iterator[str]:
+    """The changes as CSV, a thousand rows a chunk, written from what is stored: phone numbers in
+    E.164, as the numbers' own export writes them (canonical; formatting each cost more than the
+    rest of its row), currencies as their symbols, times in UTC with a Z as in JSON; text that a
+    spreadsheet would run as a formula, defused."""
+    symbols = _quoted_symbols(currencies)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    before_id: int | None = None
-    while True:
-        page = served.list_changes(query, CSV_PAGE, before_id)
-        for change in page.items:
-            out = change_out(change, served.currencies)
-            writer.writerow(
-                [
-                    out.id,
-                    out.at.isoformat(),
-                    out.actorId,
-                    out.actorEmail,
-                    out.requestId,
-                    out.action,
-                    out.subjectType,
-                    out.subjectId,
-                    out.subject,
-                    json.dumps({name: field.model_dump() for name, field in out.fields.items()}),
-                    out.bulkChangeId,
-                    out.count,
-                    out.importId,
-                ]
+    while batch := list(itertools.islice(found, CSV_ROWS_PER_CHUNK)):
+        writer.writerows(
+            (
+                record.id,
+                record.at.isoformat().replace("+00:00", "Z"),
+                record.actor_id,
+                _defused(record.actor_email),
+                _defused(record.request_id),
+                record.action,
+                record.subject_type,
+                record.subject_id,
+                _defused(record.subject),
+                _with_symbols(record.fields, symbols) if '"currency"' in record.fields else record.fields,
+                record.bulk_change_id,
+                record.how_many,
+                record.import_id,
             )
+            for record in batch
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if page.following is None:
-            return
-        before_id = page.following
+    if buffer.tell():  # no change at all: the header alone
+        yield buffer.getvalue()
+
+
+def _with_symbols(fields: str, symbols: tuple[tuple[str, str], ...]) -> str:
+    """A record's fields (JSON text) with each currency code as its symbol, as answers show it.
+    Replaced as text: a field's value is exactly a quoted currency code only in `currency` (the
+    others are phone numbers, amounts, emails, roles and flags), and parsing each record's JSON
+    to change it cost more than writing out the rest of the record."""
+    for code, symbol in symbols:
+        fields = fields.replace(code, symbol)
+    return fields
+
+
+def _quoted_symbols(currencies: CurrencyCatalog) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (json.dumps(code), json.dumps(currencies.symbol(Currency(code)), ensure_ascii=False))
+        for code in currencies.codes
+    )
