@@ -435,8 +435,8 @@ class FakeChangeRepository(ChangeRepository, _Transactional):
             for change in self.list(query, limit=limit, before_id=before_id)
         ]
 
-    def count(self, query: ChangeQuery, *, up_to: int) -> int:
-        return len(self.list(query, limit=up_to))
+    def count(self, query: ChangeQuery, *, up_to: int, before_id: int | None = None) -> int:
+        return len(self.list(query, limit=up_to, before_id=before_id))
 
     def _changes_of_its_holder(self, query: ChangeQuery) -> set[int | None]:
         """Asked by phone number: every change of the number that holds it now."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -76,22 +76,23 @@ class ExportChanges:
         self._limit = limit
 
     def __call__(self, query: ChangeQuery) -> tuple[int, Iterator[ChangeRecord]]:
-        """How many match, and the changes themselves."""
+        """How many match, and the changes themselves: those there were when it began (the
+        count and the first page are read together, and later pages go back from there)."""
         with self._uow_factory() as uow:
-            total = uow.changes.count(query, up_to=self._limit + 1)
+            first = uow.changes.records(query, limit=self.PAGE)
+            newest = first[0].id + 1 if first else None
+            total = uow.changes.count(query, up_to=self._limit + 1, before_id=newest)
         if total > self._limit:
             raise TooManyToExport(self._limit)
-        return total, self._records(query)
+        return total, self._records(query, first)
 
-    def _records(self, query: ChangeQuery) -> Iterator[ChangeRecord]:
-        before_id: int | None = None
+    def _records(self, query: ChangeQuery, found: Sequence[ChangeRecord]) -> Iterator[ChangeRecord]:
         while True:
-            with self._uow_factory() as uow:
-                found = uow.changes.records(query, limit=self.PAGE, before_id=before_id)
             yield from found
             if len(found) < self.PAGE:
                 return
-            before_id = found[-1].id
+            with self._uow_factory() as uow:
+                found = uow.changes.records(query, limit=self.PAGE, before_id=found[-1].id)
 
 
 def _page(uow: UnitOfWork, query: ChangeQuery, per_page: int, before_id: int | None) -> ChangesPage:

@@ -113,8 +113,8 @@ class ChangeRepository(abc.ABC):
         """What `list` answers, as stored (for a download)."""
 
     @abc.abstractmethod
-    def count(self, query: ChangeQuery, *, up_to: int) -> int:
-        """How many changes match, counting no further than `up_to`."""
+    def count(self, query: ChangeQuery, *, up_to: int, before_id: int | None = None) -> int:
+        """How many changes match (older than `before_id`), counting no further than `up_to`."""
 
     @abc.abstractmethod
     def prune(self, older_than: datetime) -> int:

@@ -644,10 +644,13 @@ class SqlAlchemyChangeRepository(ChangeRepository):
             found = found.where(changes.c.id < before_id)
         return self._session.execute(found.order_by(changes.c.id.desc()).limit(limit)).all()
 
-    def count(self, query: ChangeQuery, *, up_to: int) -> int:
+    def count(self, query: ChangeQuery, *, up_to: int, before_id: int | None = None) -> int:
         if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
             return 0
-        capped = select(changes.c.id).where(*_change_conditions(query)).limit(up_to).subquery()
+        matching = select(changes.c.id).where(*_change_conditions(query))
+        if before_id is not None:
+            matching = matching.where(changes.c.id < before_id)
+        capped = matching.limit(up_to).subquery()
         return int(self._session.scalar(select(func.count()).select_from(capped)) or 0)
 
     def prune(self, older_than: datetime) -> int:

@@ -264,6 +264,9 @@ def test_an_export_reads_every_change_page_by_page_and_refuses_past_its_limit(
     assert json.loads(found[0].fields) == {"monthyPrice": {"before": "0.06", "after": "0.07"}}
     with pytest.raises(TooManyToExport):
         ExportChanges(uow, limit=4)(ChangeQuery(number_id=number_id))
+    total, records = ExportChanges(uow, limit=5)(ChangeQuery(number_id=number_id))
+    PatchNumber(uow, CURRENCIES, HISTORY)(PatchNumberCommand(number_id, {"monthly_price": "0.08"}))
+    assert total == len(list(records)) == 5  # what there was when it began, as its count says
 
 
 def test_retention_prunes_only_when_configured(uow: FakeUnitOfWork) -> None:
