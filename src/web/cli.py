@@ -71,14 +71,20 @@ def create_user_command(email: str, role: str) -> None:
 
 
 @click.command("prune-changes")
-@click.option("--days", type=int, default=None, help="Keep this many days (default: CHANGES_RETENTION_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Keep this many days, 0 for all (default: CHANGES_RETENTION_DAYS).",
+)
 @with_appcontext
 def prune_changes_command(days: int | None) -> None:
     """Forget the change history older than the retention (CHANGES_RETENTION_DAYS; 0 keeps all)."""
     served = inventory()
     keep = served.settings.changes_retention_days if days is None else days
     if keep <= 0:
-        click.echo("the change history is kept forever (CHANGES_RETENTION_DAYS is 0): nothing pruned")
+        source = "--days" if days is not None else "CHANGES_RETENTION_DAYS"
+        click.echo(f"the change history is kept forever ({source} is 0): nothing pruned")
         return
     click.echo(f"pruned {served.prune_changes(keep)} changes older than {keep} days")
 

@@ -51,6 +51,14 @@ def test_the_history_is_kept_forever_by_default(app: Flask, runner: FlaskCliRunn
     assert ages(app) == [4000]
 
 
+def test_a_negative_number_of_days_is_refused(app: Flask, runner: FlaskCliRunner) -> None:
+    record_changes_aged(app, 40)
+    result = runner.invoke(args=["prune-changes", "--days", "-1"])
+    assert result.exit_code == 2
+    assert "--days" in result.output
+    assert ages(app) == [40]
+
+
 def test_the_setting_is_the_commands_default(database_url: str) -> None:
     app = create_app(
         Settings(database_url=database_url, password_hash_method=FAST_PASSWORD_HASH, changes_retention_days=7)
