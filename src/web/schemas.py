@@ -168,6 +168,17 @@ class QueryParameters(BaseModel):
     # Names other APIs use for these parameters, for "did you mean" answers.
     synonyms: ClassVar[Mapping[str, str]] = {}
 
+    @field_validator("per_page", check_fields=False)
+    @classmethod
+    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
+        """Of the lists that take `per_page`: at most MAX_PAGE_SIZE, a setting (so, context)."""
+        limit = (info.context or {}).get("max_page_size")
+        if per_page is not None and limit is not None and per_page > limit:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
+            )
+        return per_page
+
 
 class ListParams(QueryParameters):
     """Query parameters of GET /numbers; every other one is a 422.
@@ -268,16 +279,6 @@ class ListParams(QueryParameters):
     def filters(self) -> dict[str, str | None]:
         """The filter parameters by their wire names."""
         return self.model_dump(by_alias=True, include=FILTER_FIELDS)
-
-    @field_validator("per_page")
-    @classmethod
-    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
-        limit = (info.context or {}).get("max_page_size")
-        if per_page is not None and limit is not None and per_page > limit:
-            raise PydanticCustomError(
-                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
-            )
-        return per_page
 
 
 FILTER_FIELDS = {"q", "country", "prefix", "currency", "monthly_min", "monthly_max", "setup_min", "setup_max"}
@@ -587,16 +588,6 @@ class HistoryParams(QueryParameters):
         if isinstance(given, dict):
             return {name: value for name, value in given.items() if value != ""}
         return given
-
-    @field_validator("per_page")
-    @classmethod
-    def _at_most_max_page_size(cls, per_page: int | None, info: ValidationInfo) -> int | None:
-        limit = (info.context or {}).get("max_page_size")
-        if per_page is not None and limit is not None and per_page > limit:
-            raise PydanticCustomError(
-                "less_than_equal", "Input should be less than or equal to {le}", {"le": limit}
-            )
-        return per_page
 
 
 class ChangesParams(HistoryParams):
