@@ -37,6 +37,10 @@ class PhoneNumber:
             raise InvalidPhoneNumber(f"must be at most {_MAX_INPUT_LENGTH} characters long")
         try:
             country_code, national = phone_parsing.parse(text)
+        except phone_parsing.ExtensionGiven as given:
+            raise InvalidPhoneNumber(
+                f"{text!r} has an extension ({given.extension[:10]}): give the number alone"
+            ) from None
         except phonenumbers.NumberParseException as error:
             raise InvalidPhoneNumber(
                 f"{text!r} is not an international phone number (start it with + and the country code)"

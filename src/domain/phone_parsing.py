@@ -40,7 +40,7 @@ _TYPES = (
 
 def parse(text: str) -> tuple[int, str]:
     """The country code and national significant number `phonenumbers.parse(text, None)` finds;
-    raises phonenumbers.NumberParseException where it does."""
+    raises phonenumbers.NumberParseException where it does, and ExtensionGiven for an extension."""
     if _PLAIN_INTERNATIONAL.fullmatch(text):
         digits = text[1:]
         for length in (1, 2, 3):  # country codes are prefix-free
@@ -51,7 +51,18 @@ def parse(text: str) -> tuple[int, str]:
                     return country_code, national
                 break
     parsed = phonenumbers.parse(text, None)
+    if parsed.extension:
+        raise ExtensionGiven(parsed.extension)
     return int(parsed.country_code or 0), _util.national_significant_number(parsed)
+
+
+class ExtensionGiven(ValueError):
+    """The text names an extension ("ext. 5", ";ext=5", "x5"), which phonenumbers would read and
+    leave aside: a number on sale has none, so `parse` refuses it rather than drop it unsaid."""
+
+    def __init__(self, extension: str) -> None:
+        super().__init__(extension)
+        self.extension = extension
 
 
 def _national_number(country_code: int, digits: str) -> str | None:

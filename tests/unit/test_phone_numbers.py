@@ -24,6 +24,9 @@ def test_every_spelling_of_a_number_is_the_same_number(spelling: str) -> None:
         ("abc", "not an international phone number"),
         ("", "not an international phone number"),
         ("+" + "9" * 100, "at most 64 characters"),
+        ("+1 646 200 0004 ext. 5", r"has an extension \(5\)"),  # not dropped unsaid
+        ("+1 646 200 0004;ext=5", "has an extension"),
+        ("+1 646 200 0004 x5", "has an extension"),
         (5584912344321, "must be a string"),
         (None, "must be a string"),
     ],
