@@ -439,8 +439,11 @@ class FakeChangeRepository(ChangeRepository, _Transactional):
         return len(self.list(query, limit=up_to, before_id=before_id))
 
     def _changes_of_its_holder(self, query: ChangeQuery) -> set[int | None]:
-        """Asked by phone number: every change of the number that holds it now."""
+        """Asked by phone number: every change of the number that holds it now, or held it last."""
         holders = {n.id for n in self._numbers.all() if n.phone_number.e164 == query.number}
+        holders |= {
+            c.subject_id for c in self.changes if c.action is Action.DELETE and c.subject == query.number
+        }
         return {
             change.id
             for change in self.changes

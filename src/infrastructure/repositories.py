@@ -279,7 +279,7 @@ class SqlAlchemyNumberImportStore(NumberImportStore):
                     literal(Subject.NUMBER.value),
                     differing.c.id,
                     differing.c.e164,
-                    literal("{") + func.concat_ws(",", *fields) + literal("}"),
+                    literal("{") + func.concat_ws(", ", *fields) + literal("}"),
                     literal(bulk_change_id, BigInteger),
                 ).select_from(differing),
             )
@@ -373,13 +373,16 @@ def _set_value(name: str, value: Any) -> ColumnElement[Any]:
 
 
 def _field_change_json(name: str, before: ColumnElement[Any], after: Any) -> ColumnElement[Any]:
-    """`"monthyPrice":{"before":"0.03","after":"0.05"}` for a row whose value the bulk change
-    replaced, NULL (left out by concat_ws) for one that already had it."""
+    """`"monthyPrice": {"before": "0.03", "after": "0.05"}` (spaced as json.dumps writes every
+    other record) for a row whose value the bulk change replaced, NULL (left out by concat_ws) for
+    one that already had it."""
     wire_name = {"monthly_price": "monthyPrice", "setup_price": "setupPrice", "currency": "currency"}[name]
     after_text = after.code if name == "currency" else f"{after:.2f}"
     before_json = cast(func.to_json(cast(before, Text)), Text)
     pair = (
-        literal(f'"{wire_name}":{{"before":') + before_json + literal(f',"after":{json.dumps(after_text)}}}')
+        literal(f'"{wire_name}": {{"before": ')
+        + before_json
+        + literal(f', "after": {json.dumps(after_text)}}}')
     )
     return case((before != _set_value(name, after), pair))
 
@@ -682,7 +685,8 @@ def _about_number(
 ) -> ColumnElement[bool]:
     """A number's own changes, and the import that created it: found through the number's row
     while it lives, then through its delete record. Asked by phone number, also every change of
-    the number that holds it now, made while it had another (a create before a PUT renumbered it).
+    the number that holds it now (or held it last, before it was deleted), made while it had
+    another value (a create before a PUT renumbered it).
     One IN over index look-ups: as an OR of these, PostgreSQL walked the whole log backwards by id
     (0.6 s at a million records)."""
     mine, deletes, its = changes.alias("mine"), changes.alias("deletes"), changes.alias("its")
@@ -693,7 +697,10 @@ def _about_number(
     )
     found = [own_changes, created_by, deleted_from]
     if with_its_whole_history:
-        holder = select(numbers.c.id).where(the_number)
+        last_had_it = select(deletes.c.subject_id).where(
+            own(deletes), deletes.c.action == Action.DELETE.value
+        )
+        holder = union_all(select(numbers.c.id).where(the_number), last_had_it)
         found.append(
             select(its.c.id).where(its.c.subject_id.in_(holder), its.c.subject_type == Subject.NUMBER.value)
         )

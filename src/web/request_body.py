@@ -29,7 +29,7 @@ def json_object() -> dict[str, object]:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise MalformedBody(f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
-        raise MalformedBody(f"the body must be a JSON object, not {type(body).__name__}")
+        raise MalformedBody(f"the body must be a JSON object, not {_json_kind(body)}")
     return body
 
 
@@ -51,3 +51,14 @@ def _decimal(text: str) -> Decimal:
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (null, an array...), not Python's."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "a string"

@@ -585,9 +585,10 @@ class HistoryParams(QueryParameters):
     @model_validator(mode="before")
     @classmethod
     def _empty_is_absent(cls, given: object) -> object:
-        if isinstance(given, dict):
-            return {name: value for name, value in given.items() if value != ""}
-        return given
+        if not isinstance(given, dict):
+            return given
+        known = {info.alias or name for name, info in cls.model_fields.items()}
+        return {name: value for name, value in given.items() if value != "" or name not in known}
 
 
 class ChangesParams(HistoryParams):

@@ -130,6 +130,7 @@ def test_bad_change_log_filters_are_422_naming_each(client: FlaskClient) -> None
         ({"bulkChange": str(2**63)}, ["bulkChange"]),
         ({"page": "2"}, ["page"]),  # not a parameter here: ignoring it would show page 1 forever
         ({"per_page": "1000"}, ["per_page"]),  # over MAX_PAGE_SIZE
+        ({"foo": ""}, ["foo"]),  # unknown, even empty
     ):
         response = client.get(CHANGES, query_string=query)
         assert response.status_code == 422, (query, response.data)

@@ -3,6 +3,7 @@ the SQLAlchemy implementation on SQLite and PostgreSQL answer alike, so the fake
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -139,6 +140,22 @@ def test_a_phone_number_finds_the_whole_history_of_the_number_holding_it(
     assert ids("+5521987654321") == [other, created]  # what had that value, when it had it
 
 
+def test_a_phone_number_finds_the_whole_history_of_the_deleted_number_that_had_it_last(
+    uow: Callable[[], UnitOfWork],
+) -> None:
+    created, replaced, deleted = record(
+        uow,
+        change(Action.CREATE, 500, "+5521987654321"),
+        change(Action.REPLACE, 500, "+5531987654321"),
+        change(Action.DELETE, 500, "+5531987654321"),
+    )
+    assert [item.id for item in listed(uow, ChangeQuery(number="+5531987654321"))] == [
+        deleted,
+        replaced,
+        created,
+    ]
+
+
 def test_pages_go_on_before_the_last_id_seen(uow: Callable[[], UnitOfWork]) -> None:
     ids = record(uow, *(change(Action.PATCH, 1, "+5584912344321") for _ in range(5)))
     first_page = listed(uow, limit=2)
@@ -189,6 +206,9 @@ def test_a_bulk_change_id_links_the_numbers_it_changed(uow: Callable[[], UnitOfW
     ]
     assert linked[1].fields == {"monthyPrice": FieldChange("0.03", "0.05")}
     assert listed(uow, ChangeQuery(action=Action.BULK_CHANGE))[0].count == 2
+    with uow() as work:
+        texts = [record.fields for record in work.changes.records(ChangeQuery(bulk_change_id=bulk), limit=9)]
+    assert texts == [json.dumps(json.loads(text)) for text in texts]  # written as every other record is
     with uow() as work:
         versions = [number.version for number in map(work.numbers.get, stored) if number is not None]
     assert versions == [2, 1, 2]  # the number at the price already kept its version (and ETag)
