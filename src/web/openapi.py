@@ -457,5 +457,17 @@ def _query_parameters(model: type[BaseModel], settings: WebSettings) -> list[dic
                     for i, value in enumerate(examples, 1)
                 },
             }
+        if getattr(model, "empty_is_absent", False):
+            schema = _or_empty(schema)
         parameters.append({**parameter, "schema": schema})
     return parameters
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a parameter whose empty value means "not given" (`cursor=`), as it is read."""
+    if "enum" in schema:
+        return {**schema, "enum": ["", *schema["enum"]]}
+    plain_text = schema.get("type") == "string" and not schema.keys() & {"format", "minLength"}
+    if plain_text and re.search(schema.get("pattern", ""), ""):
+        return schema  # it admits an empty text already
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}

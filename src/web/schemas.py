@@ -167,6 +167,8 @@ class QueryParameters(BaseModel):
 
     # Names other APIs use for these parameters, for "did you mean" answers.
     synonyms: ClassVar[Mapping[str, str]] = {}
+    # Whether an empty value is read as no value (and documented so).
+    empty_is_absent: ClassVar[bool] = False
 
     @field_validator("per_page", check_fields=False)
     @classmethod
@@ -564,6 +566,7 @@ class HistoryParams(QueryParameters):
     no value, as `cursor=` is on GET /numbers."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    empty_is_absent: ClassVar[bool] = True
     synonyms: ClassVar[Mapping[str, str]] = {
         "limit": "per_page",
         "size": "per_page",
