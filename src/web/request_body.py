@@ -59,6 +59,6 @@ def _json_kind(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true or false"
-    if isinstance(value, int | float):
+    if isinstance(value, int | Decimal):  # how numbers are parsed here: never a float
         return "a number"
     return "an array" if isinstance(value, list) else "a string"

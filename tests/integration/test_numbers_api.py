@@ -145,6 +145,8 @@ def test_huge_or_tiny_json_numbers_are_refused_without_a_float(client: FlaskClie
         ('"text"', "must be a JSON object, not a string"),
         ("null", "must be a JSON object, not null"),  # in JSON's words, not Python's
         ("7", "must be a JSON object, not a number"),
+        ("7.5", "must be a JSON object, not a number"),
+        ("1" * 5000, "must be a JSON object, not a number"),
         ('{"monthyPrice": NaN}', "not valid JSON"),
         (b"\xff\xfe\xfa", "not valid JSON"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
