@@ -19,8 +19,8 @@ import io
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, cast
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, TypeVar, cast
 
 from src.application.errors import ImportLineRefused, MalformedImportFile
 from src.application.import_numbers import ImportRow
@@ -33,6 +33,7 @@ _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 READ_BUFFER_BYTES = 1024 * 1024
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 WRITE_CHUNK_ROWS = 5000
+Row = TypeVar("Row")
 # Far beyond any real row (a number, two prices, a currency) or header, and small enough that a
 # file of one endless line, or of endless fields, costs a request no memory to speak of.
 MAX_LINE_BYTES = 16 * 1024
@@ -180,23 +181,33 @@ def _too_long(line: int, max_line_bytes: int) -> ImportLineRefused:
 
 def write_number_rows(records: Iterable[NumberRecord], symbol: Callable[[str], str]) -> Iterator[str]:
     """The CSV text of the records, in chunks; `symbol` gives a currency code's wire symbol."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
     symbols: dict[str, str] = {}
-    for chunk in _chunks(records, WRITE_CHUNK_ROWS):
-        writer.writerows(
+    return csv_text(
+        COLUMNS,
+        (
             (e164, monthly_price, setup_price, symbols.get(code) or symbols.setdefault(code, symbol(code)))
-            for e164, monthly_price, setup_price, code in chunk
-        )
+            for e164, monthly_price, setup_price, code in records
+        ),
+    )
+
+
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, lineterminator: str = "\n"
+) -> Iterator[str]:
+    """A header and rows as CSV text, WRITE_CHUNK_ROWS rows a chunk, for a streamed answer."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerow(header)
+    for chunk in _chunks(rows, WRITE_CHUNK_ROWS):
+        writer.writerows(chunk)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
 
 
-def _chunks(records: Iterable[NumberRecord], size: int) -> Iterator[tuple[NumberRecord, ...]]:
-    iterator = iter(records)
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[tuple[Row, ...]]:
+    iterator = iter(rows)
     while chunk := tuple(itertools.islice(iterator, size)):
         yield chunk
 

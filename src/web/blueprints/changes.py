@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ from src.domain.money import Currency, CurrencyCatalog
 from src.domain.phone_numbers import PhoneNumber
 from src.domain.users import Permission
 from src.web.auth import principal
+from src.web.csv_codec import csv_text
 from src.web.inventory import inventory
 from src.web.openapi import Operation, Reply, documented
 from src.web.request_body import json_object
@@ -39,7 +37,6 @@ from src.web.schemas import (
 bp = Blueprint("changes", __name__, url_prefix="/api/v1")
 Params = TypeVar("Params", bound=HistoryParams)
 _change_list = TypeAdapter(list[ChangeOut])
-CSV_ROWS_PER_CHUNK = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[0-9 +().-]*")
 CSV_COLUMNS = (
@@ -274,38 +271,30 @@ def _defused(text: str | None) -> str | None:
 
 
 def _csv_rows(found: Iterator[ChangeRecord], currencies: CurrencyCatalog) -> Iterator[str]:
-    """The changes as CSV, a thousand rows a chunk, written from what is stored: phone numbers in
-    E.164, as the numbers' own export writes them (canonical; formatting each cost more than the
-    rest of its row), currencies as their symbols, times in UTC with a Z as in JSON; text that a
-    spreadsheet would run as a formula, defused."""
+    """The changes as CSV, written from what is stored: phone numbers in E.164, as the numbers'
+    own export writes them (canonical; formatting each cost more than the rest of its row),
+    currencies as their symbols, times in UTC with a Z as in JSON; text that a spreadsheet would
+    run as a formula, defused."""
     symbols = _quoted_symbols(currencies)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    while batch := list(itertools.islice(found, CSV_ROWS_PER_CHUNK)):
-        writer.writerows(
-            (
-                record.id,
-                record.at.isoformat().replace("+00:00", "Z"),
-                record.actor_id,
-                _defused(record.actor_email),
-                _defused(record.request_id),
-                record.action,
-                record.subject_type,
-                record.subject_id,
-                _defused(record.subject),
-                _with_symbols(record.fields, symbols) if '"currency"' in record.fields else record.fields,
-                record.bulk_change_id,
-                record.how_many,
-                record.import_id,
-            )
-            for record in batch
+    rows = (
+        (
+            record.id,
+            record.at.isoformat().replace("+00:00", "Z"),
+            record.actor_id,
+            _defused(record.actor_email),
+            _defused(record.request_id),
+            record.action,
+            record.subject_type,
+            record.subject_id,
+            _defused(record.subject),
+            _with_symbols(record.fields, symbols) if '"currency"' in record.fields else record.fields,
+            record.bulk_change_id,
+            record.how_many,
+            record.import_id,
         )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():  # no change at all: the header alone
-        yield buffer.getvalue()
+        for record in found
+    )
+    return csv_text(CSV_COLUMNS, rows, lineterminator="\r\n")
 
 
 def _with_symbols(fields: str, symbols: tuple[tuple[str, str], ...]) -> str:
