@@ -639,21 +639,17 @@ class SqlAlchemyChangeRepository(ChangeRepository):
 
     def _listed(self, query: ChangeQuery, limit: int, before_id: int | None) -> Sequence[Any]:
         """Rows of every column, in ChangeRecord's order (the id, then CHANGE_COLUMNS), newest first."""
-        if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
-            return []  # no such number, and asking would overflow the column type
-        found = select(changes.c.id, *(changes.c[name] for name in CHANGE_COLUMNS))
-        found = found.where(*_change_conditions(query))
-        if before_id is not None:
-            found = found.where(changes.c.id < before_id)
+        conditions = _conditions_before(query, before_id)
+        if conditions is None:
+            return []
+        found = select(changes.c.id, *(changes.c[name] for name in CHANGE_COLUMNS)).where(*conditions)
         return self._session.execute(found.order_by(changes.c.id.desc()).limit(limit)).all()
 
     def count(self, query: ChangeQuery, *, up_to: int, before_id: int | None = None) -> int:
-        if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
+        conditions = _conditions_before(query, before_id)
+        if conditions is None:
             return 0
-        matching = select(changes.c.id).where(*_change_conditions(query))
-        if before_id is not None:
-            matching = matching.where(changes.c.id < before_id)
-        capped = matching.limit(up_to).subquery()
+        capped = select(changes.c.id).where(*conditions).limit(up_to).subquery()
         return int(self._session.scalar(select(func.count()).select_from(capped)) or 0)
 
     def prune(self, older_than: datetime) -> int:
@@ -752,6 +748,17 @@ def _change_of(row: Any) -> Change:
         import_id=row.import_id,
         id=row.id,
     )
+
+
+def _conditions_before(query: ChangeQuery, before_id: int | None) -> list[ColumnElement[bool]] | None:
+    """The query's conditions, older than `before_id` when given; None when no change can match
+    (a number id past the column type, which asking about would overflow)."""
+    if query.number_id is not None and not 0 < query.number_id <= MAX_ID:
+        return None
+    found = _change_conditions(query)
+    if before_id is not None:
+        found.append(changes.c.id < before_id)
+    return found
 
 
 def _change_conditions(query: ChangeQuery) -> list[ColumnElement[bool]]:
